@@ -1,1 +1,25 @@
+//! temper-learner: the profile (ARCHITECTURE.md §3). Observations are
+//! aggregated in memory and flushed into a SQLite file that stays small after
+//! weeks: aggregates, not events. Profiles of identical servers merge row by
+//! row. Nothing here knows that rules exist.
 
+pub mod aggregator;
+pub mod coverage;
+pub mod coverage_assessment;
+pub mod delta;
+pub mod digest;
+pub mod evidence;
+pub mod fact_key;
+pub mod fact_stats;
+pub mod profile;
+pub mod read;
+pub mod schema;
+pub mod time_buckets;
+
+pub use aggregator::Aggregator;
+pub use coverage_assessment::{assess_category, CategoryCoverage};
+pub use evidence::{Dimension, EvidenceSummary, Tally, DEFAULT_EVIDENCE_CAP};
+pub use fact_key::FactKey;
+pub use fact_stats::FactStats;
+pub use profile::{Profile, ProfileError};
+pub use read::{CoverageWindow, Fact, HostRecord, InventoryRecord, LossRecord};
