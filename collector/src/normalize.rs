@@ -23,6 +23,10 @@ impl Observation {
                 if let Some(command) = &script.command {
                     script.command = Some(truncate_command(&redact_command(command)));
                 }
+                // The host application is a command line too (PowerShell's HostApplication).
+                if let Some(host_application) = &script.host_application {
+                    script.host_application = Some(truncate_command(&redact_command(host_application)));
+                }
             }
             Event::Exec(exec) => {
                 exec.argv = redact_argv(&exec.argv).into_iter().map(|a| truncate_command(&a)).collect();

@@ -75,6 +75,39 @@ const SECRET_OPTION_NAMES: &[&str] = &[
     "http-password", "ftp-password", "proxy-password", "accesstoken", "bearer",
 ];
 
+/// Suffixes that make any option a secret one: `--db-password`, `--admin_token`.
+const SECRET_OPTION_SUFFIXES: &[&str] = &["password", "passwd", "secret", "token", "apikey", "api-key", "api_key", "passphrase"];
+
+fn is_secret_option(name: &str) -> bool {
+    SECRET_OPTION_NAMES.contains(&name)
+        || SECRET_OPTION_SUFFIXES.iter().any(|suffix| {
+            name.strip_suffix(suffix).is_some_and(|head| head.ends_with('-') || head.ends_with('_'))
+        })
+}
+
+/// Marks the value starting at `start` as secret. A PowerShell or shell
+/// sub-expression value — `(ConvertTo-SecureString 'x' ...)`, `$(cat f)` —
+/// spans tokens up to its closing parenthesis; all of them are masked.
+/// Returns the index after the value.
+fn mask_value(tokens: &[&str], start: usize, plan: &mut [Action]) -> usize {
+    let first = tokens[start];
+    if !(first.starts_with('(') || first.starts_with("$(")) {
+        plan[start] = Action::Whole;
+        return start + 1;
+    }
+    let mut depth: i64 = 0;
+    let mut i = start;
+    while i < tokens.len() {
+        plan[i] = Action::Whole;
+        depth += tokens[i].matches('(').count() as i64 - tokens[i].matches(')').count() as i64;
+        i += 1;
+        if depth <= 0 {
+            break;
+        }
+    }
+    i
+}
+
 /// Tool-specific short options whose next token is a secret.
 const TOOL_SECRET_FLAGS: &[(&[&str], &[&str])] = &[
     (&["sshpass"], &["-p"]),
@@ -120,7 +153,7 @@ fn plan_redactions(tokens: &[&str]) -> Vec<Action> {
         // `--password=x`, `-Password:x`, `/password:x`
         if is_option {
             if let Some(sep) = option.find(['=', ':']) {
-                if SECRET_OPTION_NAMES.contains(&&option[..sep]) {
+                if is_secret_option(&option[..sep]) {
                     let offset = tokens[i].len() - option.len() + sep + 1 + leading_quote(tokens[i]);
                     plan[i] = Action::From(offset.min(tokens[i].len()));
                     i += 1;
@@ -129,9 +162,8 @@ fn plan_redactions(tokens: &[&str]) -> Vec<Action> {
             }
         }
         // `--password x`, `-Password x`
-        if is_option && SECRET_OPTION_NAMES.contains(&option) && i + 1 < tokens.len() {
-            plan[i + 1] = Action::Whole;
-            i += 2;
+        if is_option && is_secret_option(option) && i + 1 < tokens.len() {
+            i = mask_value(tokens, i + 1, &mut plan);
             continue;
         }
         // `Authorization: Bearer x` split into tokens.
@@ -141,7 +173,7 @@ fn plan_redactions(tokens: &[&str]) -> Vec<Action> {
             continue;
         }
         // `ConvertTo-SecureString 'x' -AsPlainText` / `-String 'x'`
-        if lower == "convertto-securestring" {
+        if lower.trim_start_matches(['(', '$']) == "convertto-securestring" {
             let mut j = i + 1;
             if j < tokens.len() && tokens[j].eq_ignore_ascii_case("-string") {
                 j += 1;
@@ -309,12 +341,21 @@ mod tests {
         assert_hidden("Connect-Thing -Password:'hunter 2' -Verbose", "hunter 2");
         assert_hidden(r#"$p = ConvertTo-SecureString "P@ssw0rd" -AsPlainText -Force"#, "P@ssw0rd");
         assert_hidden("ConvertTo-SecureString -String 'Tr0ub4dor' -AsPlainText -Force", "Tr0ub4dor");
+        let out = assert_hidden(
+            "New-LocalUser -Name temp -Password (ConvertTo-SecureString 'Winter2026!' -AsPlainText -Force) -Description x",
+            "Winter2026!",
+        );
+        assert!(out.ends_with("-Description x"), "only the sub-expression is masked: {out}");
+        assert_hidden("$c = (ConvertTo-SecureString 'Inline1' -AsPlainText -Force)", "Inline1");
+        assert_hidden("tool --password $(cat /run/secret) --verbose", "/run/secret");
     }
 
     #[test]
     fn long_options() {
         assert_hidden("backup --password=hunter2 --host db", "hunter2");
         assert_hidden("backup --password hunter2 --host db", "hunter2");
+        assert_hidden("report --db-password hunter3 --out x", "hunter3");
+        assert_hidden("report --admin_token=tok3n", "tok3n");
         assert_hidden("deploy --api-key=abcd1234efgh --token 'tok en'", "abcd1234efgh");
         assert_hidden("deploy --api-key=abcd1234efgh --token 'tok en'", "tok en");
         assert_hidden(r#"wmic /node:srv /user:admin /password:"Pa ss" process list"#, "Pa ss");

@@ -49,9 +49,10 @@ impl Intervals {
         self.0.iter().map(|(f, t)| t - f).sum()
     }
 
-    /// UTC days that any interval touches.
+    /// UTC days that any interval covers. Ends are exclusive, so a window
+    /// ending at midnight does not count the day that starts there.
     pub fn days(&self) -> Vec<i64> {
-        let mut days: Vec<i64> = self.0.iter().flat_map(|(f, t)| day_of(*f)..=day_of(*t)).collect();
+        let mut days: Vec<i64> = self.0.iter().flat_map(|(f, t)| day_of(*f)..=day_of((*t - 1).max(*f))).collect();
         days.dedup();
         days
     }
@@ -121,6 +122,14 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.pairs(), &[(0, 15), (20, 30), (40, 50)]);
         assert_eq!(a.span_ms(), 35);
+    }
+
+    #[test]
+    fn days_treat_the_end_as_exclusive() {
+        let day = 86_400_000;
+        assert_eq!(Intervals::from_pairs([(0, day)]).days(), vec![0]);
+        assert_eq!(Intervals::from_pairs([(0, day + 1)]).days(), vec![0, 1]);
+        assert_eq!(Intervals::from_pairs([(5, 5)]).days(), vec![0]);
     }
 
     #[test]

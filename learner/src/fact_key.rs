@@ -12,8 +12,17 @@ use crate::evidence::Dimension;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum FactKey {
-    /// A protocol version negotiated, per role and service port (none for host-wide sources such as Schannel events).
-    Protocol { negotiated: Negotiated, role: Option<Role>, port: Option<u16> },
+    /// A protocol version negotiated, per role and service port (none for
+    /// host-wide sources such as Schannel events). Anonymous sessions (null
+    /// sessions, ANONYMOUS LOGON) are their own fact: they are never a
+    /// client's use of that version.
+    Protocol {
+        negotiated: Negotiated,
+        role: Option<Role>,
+        port: Option<u16>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        anonymous: bool,
+    },
     /// An algorithm negotiated inside a protocol (`slot`: cipher, kex, mac, host_key, etype).
     Algorithm { protocol: Protocol, slot: String, name: String, role: Option<Role>, port: Option<u16> },
     /// A flow accepted on (server) or opened to (client) a service port.
@@ -73,7 +82,12 @@ impl FactKey {
             None => "",
         };
         match self {
-            FactKey::Protocol { negotiated, role: r, port: p } => format!("{negotiated}{}{}", role(r), port(p)),
+            FactKey::Protocol { negotiated, role: r, port: p, anonymous } => format!(
+                "{negotiated}{}{}{}",
+                if *anonymous { " (anonymous session)" } else { "" },
+                role(r),
+                port(p)
+            ),
             FactKey::Algorithm { protocol, slot, name, role: r, port: p } => {
                 format!("{protocol} {slot} {name}{}{}", role(r), port(p))
             }
@@ -119,7 +133,7 @@ pub fn facts_of(obs: &Observation) -> Vec<Touch> {
     match &obs.event {
         Event::Protocol(p) => {
             let port = service_port(obs);
-            keys.push(FactKey::Protocol { negotiated: p.negotiated, role: obs.role, port });
+            keys.push(FactKey::Protocol { negotiated: p.negotiated, role: obs.role, port, anonymous: obs.is_anonymous() });
             for slot in ALGORITHM_SLOTS {
                 if let Some(name) = obs.detail_str(slot) {
                     keys.push(FactKey::Algorithm {
@@ -189,11 +203,26 @@ mod tests {
 
     #[test]
     fn key_text_round_trips_and_is_canonical() {
-        let key = FactKey::Protocol { negotiated: Negotiated::parse(Protocol::Tls, "tls1.0").unwrap(), role: Some(Role::Server), port: Some(8443) };
+        let key = FactKey::Protocol {
+            negotiated: Negotiated::parse(Protocol::Tls, "tls1.0").unwrap(),
+            role: Some(Role::Server),
+            port: Some(8443),
+            anonymous: false,
+        };
         let text = key.to_text();
         assert_eq!(text, r#"{"kind":"protocol","negotiated":{"protocol":"tls","version":"tls1.0"},"role":"server","port":8443}"#);
         assert_eq!(FactKey::from_text(&text).unwrap(), key);
         assert_eq!(key.category(), "protocol:tls");
+    }
+
+    #[test]
+    fn anonymous_ntlm_is_a_separate_fact() {
+        let line = r#"{"v":1,"time":"2026-11-02T10:15:00Z","host":"h","source":"wire","kind":"protocol","protocol":"ntlm","version":"ntlmv1","role":"server","detail":{"anonymous":true}}"#;
+        let obs: Observation = serde_json::from_str(line).unwrap();
+        let touches = facts_of(&obs);
+        assert!(matches!(touches[0].key, FactKey::Protocol { anonymous: true, .. }));
+        assert!(touches[0].key.describe().contains("anonymous"));
+        assert!(touches[0].key.to_text().contains(r#""anonymous":true"#));
     }
 
     #[test]

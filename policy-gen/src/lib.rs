@@ -1,1 +1,24 @@
+//! temper-policy: the rule catalog, decisions, policies, reports and
+//! enforcement artifacts (ARCHITECTURE.md §4). It reads profiles only
+//! through the learner's read API.
 
+pub mod catalog;
+pub mod catalog_doc;
+pub mod decision;
+pub mod escape;
+pub mod evaluate;
+pub mod host_view;
+pub mod policy;
+pub mod rarity;
+pub mod render;
+pub mod report;
+pub mod rule;
+pub mod shapes;
+pub mod sufficiency;
+pub mod usage_matcher;
+
+pub use catalog::Catalog;
+pub use decision::{Decision, Scope, State};
+pub use evaluate::{generate, PolicyOptions};
+pub use policy::{Policy, PolicyError};
+pub use sufficiency::Sufficiency;

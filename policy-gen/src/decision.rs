@@ -1,0 +1,137 @@
+//! Decisions: what a policy says about one rule on one host (and subject),
+//! with the reason and the evidence (ARCHITECTURE.md §4).
+
+use crate::rule::{Platform, References};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Only `Enforce` is enforced; the other three hold the setting back until a
+/// reviewer's verdict says otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Nothing observed would break: apply the setting.
+    Enforce,
+    /// In use: hold the setting back, with the evidence.
+    Exception,
+    /// Seen too rarely to trust (it may be an attacker, not a need): a human decides.
+    Review,
+    /// Not watched long enough, or the source was off or losing events.
+    Insufficient,
+}
+
+impl State {
+    pub const ALL: [State; 4] = [State::Enforce, State::Exception, State::Review, State::Insufficient];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Enforce => "enforce",
+            State::Exception => "exception",
+            State::Review => "review",
+            State::Insufficient => "insufficient",
+        }
+    }
+}
+
+/// Where the decision's setting takes effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// On the host itself: rendered into its artifacts.
+    Host,
+    /// On the domain controllers: a recommendation for them, with this host's evidence.
+    DomainControllers,
+}
+
+/// Someone or something behind a use, with counts and first/last seen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Witness {
+    pub value: String,
+    pub count: u64,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// For peers: whether this peer's use looks like a need or needs review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<State>,
+}
+
+/// One observed use that the decision is about, with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// The fact, in words.
+    pub fact: String,
+    /// `exception` (a need) or `review` (too rare to trust).
+    pub state: State,
+    /// Why it is `review`, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub count: u64,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// Distinct days it was seen on.
+    pub days: usize,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<Witness>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub processes: Vec<Witness>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<Witness>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<Witness>,
+    /// False when the evidence overflowed its cap: the lists are the heaviest
+    /// hitters, and counts may be low by at most `undercount`.
+    pub evidence_exact: bool,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub undercount: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// How well the rule's categories were watched on this host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoverageNote {
+    pub category: String,
+    pub days_covered: f64,
+    pub lossy_days: usize,
+    pub days_touched: usize,
+    pub inferred: bool,
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    pub rule: String,
+    pub title: String,
+    pub platform: Platform,
+    pub host: String,
+    /// What within the host the decision is about: `port 8443`, `share scans`, `module udf`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    pub scope: Scope,
+    pub state: State,
+    /// The setting, as a reviewer reads it.
+    pub setting: String,
+    /// The strict value the rule proposes; applied only when `state` is `enforce`.
+    pub value: Value,
+    /// For `min_version`: the highest level every observed use meets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safe_value: Option<Value>,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub usage: Vec<Usage>,
+    pub coverage: Vec<CoverageNote>,
+    #[serde(default)]
+    pub references: References,
+    /// Facts renderers need (port, listening process, share path...).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub detail: Map<String, Value>,
+}
+
+impl Decision {
+    pub fn is_enforced_here(&self) -> bool {
+        self.state == State::Enforce && self.scope == Scope::Host
+    }
+}

@@ -1,0 +1,209 @@
+//! Policy generation: every catalog rule against every host of a profile.
+//! Shapes say what a rule would set and what that would break; this file
+//! turns that into a decision state, the same way for every shape:
+//!
+//! 1. nothing observed would break → `enforce`;
+//! 2. a use that looks like a need → `exception`;
+//! 3. only uses too rare to trust (see `rarity`) → `review`;
+//! 4. `enforce` or `review` that relies on watching a category that was not
+//!    watched well enough (see `sufficiency`) → `insufficient`.
+//!    An exception stays an exception: a use that was seen is a fact.
+
+use crate::catalog::Catalog;
+use crate::decision::{Decision, Scope, State, Usage};
+use crate::host_view::HostView;
+use crate::policy::{HostSummary, NotApplicable, Parameters, Policy, ProfileRef, POLICY_FORMAT, POLICY_VERSION};
+use crate::rule::{Rule, ScopeSpec, ShapeSpec};
+use crate::shapes::{evaluate_shape, Outcome, ShapeContext};
+use crate::sufficiency::Sufficiency;
+use chrono::{DateTime, Utc};
+use temper_learner::time_buckets::utc;
+use temper_learner::{FactKey, Profile, ProfileError};
+
+#[derive(Debug, Clone, Default)]
+pub struct PolicyOptions {
+    pub sufficiency: Sufficiency,
+    /// Break-glass accounts always kept in user allowlists.
+    pub keep_accounts: Vec<String>,
+    /// Only these hosts (all when empty).
+    pub hosts: Vec<String>,
+}
+
+pub fn generate(
+    profile: &Profile,
+    catalog: &Catalog,
+    options: &PolicyOptions,
+    generated_at: DateTime<Utc>,
+) -> Result<Policy, ProfileError> {
+    let mut hosts = Vec::new();
+    let mut decisions = Vec::new();
+    let mut not_applicable = Vec::new();
+    let ctx = ShapeContext { keep_accounts: &options.keep_accounts };
+    for record in profile.hosts()? {
+        if !options.hosts.is_empty() && !options.hosts.contains(&record.host) {
+            continue;
+        }
+        let view = HostView::load(profile, record)?;
+        let platform = view.platform();
+        hosts.push(HostSummary {
+            host: view.name().to_string(),
+            platform,
+            first_seen: utc(view.record.first_seen),
+            last_seen: utc(view.record.last_seen),
+            observations: view.record.observations,
+            domain_role: view.domain_role().map(str::to_string),
+        });
+        for rule in catalog.rules() {
+            if platform != Some(rule.platform) {
+                let reason = match platform {
+                    Some(p) => format!("a {} rule; {} is {}", rule.platform.as_str(), view.name(), p.as_str()),
+                    None => "the host's platform is unknown (no `os` setting in its inventory)".to_string(),
+                };
+                not_applicable.push(NotApplicable { rule: rule.id.clone(), host: view.name().to_string(), reason });
+                continue;
+            }
+            if !view.satisfies(rule.applies_if.as_ref()) && !has_related_facts(rule, &view) {
+                let wanted: Vec<String> = rule
+                    .applies_if
+                    .iter()
+                    .flat_map(|a| &a.any)
+                    .map(|p| match (&p.name, p.port) {
+                        (Some(n), _) => format!("{} {n}", p.category.as_str()),
+                        (None, Some(port)) => format!("{} on port {port}", p.category.as_str()),
+                        (None, None) => p.category.as_str().to_string(),
+                    })
+                    .collect();
+                not_applicable.push(NotApplicable {
+                    rule: rule.id.clone(),
+                    host: view.name().to_string(),
+                    reason: format!("none of {} in the inventory, and no related use observed", wanted.join(", ")),
+                });
+                continue;
+            }
+            for outcome in evaluate_shape(rule, &view, &ctx) {
+                decisions.push(decide(rule, &view, outcome, &options.sufficiency));
+            }
+        }
+    }
+    let window_from = hosts.iter().map(|h| h.first_seen).min();
+    let window_to = hosts.iter().map(|h| h.last_seen).max();
+    Ok(Policy {
+        format: POLICY_FORMAT.to_string(),
+        version: POLICY_VERSION,
+        generated_at,
+        generator: format!("temper {}", env!("CARGO_PKG_VERSION")),
+        profile: ProfileRef {
+            path: profile.path().display().to_string(),
+            sha256: profile.digest()?,
+            window_from,
+            window_to,
+        },
+        parameters: Parameters {
+            min_days: options.sufficiency.min_days,
+            max_lossy_share: options.sufficiency.max_lossy_share,
+            keep_accounts: options.keep_accounts.clone(),
+        },
+        hosts,
+        decisions,
+        not_applicable,
+    })
+}
+
+/// A rule whose inventory probe failed still applies when related use was seen
+/// (no inventory was collected, but SMB traffic was).
+fn has_related_facts(rule: &Rule, host: &HostView) -> bool {
+    host.facts.iter().any(|f| match &rule.shape {
+        ShapeSpec::MinVersion { protocol, .. } => {
+            matches!(&f.key, FactKey::Protocol { negotiated, .. } if negotiated.protocol() == *protocol)
+        }
+        ShapeSpec::DisableUnlessUsed { usage }
+        | ShapeSpec::SettingUnlessUsed { usage }
+        | ShapeSpec::Allowlist { usage, .. }
+        | ShapeSpec::RemoveUnused { usage, .. } => usage.matches(&f.key),
+    })
+}
+
+fn decide(rule: &Rule, host: &HostView, outcome: Outcome, sufficiency: &Sufficiency) -> Decision {
+    let (mut state, mut reason) = if let Some(hold) = &outcome.hold_back {
+        (State::Review, hold.clone())
+    } else if outcome.usage_is_allowed || outcome.usage.is_empty() {
+        (State::Enforce, capitalise(&outcome.enforce_reason))
+    } else if outcome.usage.iter().any(|u| u.state == State::Exception) {
+        let needs: Vec<String> = outcome.usage.iter().filter(|u| u.state == State::Exception).map(summarise).collect();
+        (State::Exception, format!("In use: {}", needs.join("; ")))
+    } else {
+        let rare: Vec<String> = outcome.usage.iter().map(summarise).collect();
+        (State::Review, format!("Only rare use, which may not be a need: {}", rare.join("; ")))
+    };
+    let (coverage, problem) = sufficiency.check(host, &rule.categories, outcome.watched_since);
+    if let Some(problem) = problem {
+        match state {
+            State::Enforce | State::Review => {
+                reason = format!("Not watched enough to trust an absence: {problem}. (Otherwise: {reason})");
+                state = State::Insufficient;
+            }
+            State::Exception | State::Insufficient => reason = format!("{reason}. Coverage is short: {problem}"),
+        }
+    }
+    let scope = match rule.scope {
+        ScopeSpec::Host => Scope::Host,
+        ScopeSpec::Domain if host.domain_role() == Some("member_server") => Scope::DomainControllers,
+        ScopeSpec::Domain => Scope::Host,
+    };
+    if scope == Scope::DomainControllers {
+        reason = format!(
+            "{reason}. Domain accounts are validated by the domain controllers, so this is a recommendation for them, with this host's evidence"
+        );
+    }
+    Decision {
+        rule: rule.id.clone(),
+        title: rule.title.clone(),
+        platform: rule.platform,
+        host: host.name().to_string(),
+        subject: outcome.subject,
+        scope,
+        state,
+        setting: rule.setting.name.clone(),
+        value: outcome.value,
+        safe_value: outcome.safe_value,
+        reason,
+        usage: outcome.usage,
+        coverage,
+        references: rule.references.clone(),
+        detail: outcome.detail,
+    }
+}
+
+/// `smb smb1 (inbound) on port 445: 212 uses on 31 days by 10.0.8.20 and 1 more`
+pub fn summarise(usage: &Usage) -> String {
+    let witnesses = if !usage.peers.is_empty() {
+        &usage.peers
+    } else if !usage.users.is_empty() {
+        &usage.users
+    } else {
+        &usage.processes
+    };
+    let who = match witnesses.len() {
+        0 => String::new(),
+        1 => format!(" by {}", witnesses[0].value),
+        n => format!(" by {} and {} more", witnesses[0].value, n - 1),
+    };
+    format!(
+        "{}: {} use{} on {} day{}{who} ({} → {})",
+        usage.fact,
+        usage.count,
+        if usage.count == 1 { "" } else { "s" },
+        usage.days,
+        if usage.days == 1 { "" } else { "s" },
+        usage.first_seen.format("%Y-%m-%d"),
+        usage.last_seen.format("%Y-%m-%d")
+    )
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

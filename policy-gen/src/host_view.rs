@@ -1,0 +1,89 @@
+//! Everything policy generation needs about one host, read once from the
+//! profile through the learner's read API.
+
+use crate::rule::{Applicability, InventoryProbe, Platform};
+use temper_collector::inventory::settings;
+use temper_collector::InventoryCategory;
+use temper_learner::{assess_category, CategoryCoverage, CoverageWindow, Fact, HostRecord, InventoryRecord, LossRecord, Profile, ProfileError};
+
+pub struct HostView {
+    pub record: HostRecord,
+    pub facts: Vec<Fact>,
+    pub inventory: Vec<InventoryRecord>,
+    pub windows: Vec<CoverageWindow>,
+    pub losses: Vec<LossRecord>,
+}
+
+impl HostView {
+    pub fn load(profile: &Profile, record: HostRecord) -> Result<HostView, ProfileError> {
+        let host = Some(record.host.as_str());
+        Ok(HostView {
+            facts: profile.facts(host)?,
+            inventory: profile.inventory(host)?,
+            windows: profile.coverage_windows(host)?,
+            losses: profile.losses(host)?,
+            record,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.record.host
+    }
+
+    pub fn setting(&self, name: &str) -> Option<&str> {
+        self.inventory
+            .iter()
+            .find(|i| i.category == InventoryCategory::Setting && i.name == name)
+            .and_then(|i| i.attr_str("value"))
+    }
+
+    /// From the inventory's `os` setting, else from the sources that watched it.
+    pub fn platform(&self) -> Option<Platform> {
+        match self.setting(settings::OS) {
+            Some("windows") => return Some(Platform::Windows),
+            Some("linux") => return Some(Platform::Linux),
+            _ => {}
+        }
+        let sources: Vec<&str> = self.windows.iter().map(|w| w.source.as_str()).collect();
+        if sources.iter().any(|s| matches!(*s, "etw" | "evtx")) {
+            Some(Platform::Windows)
+        } else if sources.iter().any(|s| matches!(*s, "ebpf" | "journal")) {
+            Some(Platform::Linux)
+        } else {
+            None
+        }
+    }
+
+    pub fn domain_role(&self) -> Option<&str> {
+        self.setting(settings::DOMAIN_ROLE)
+    }
+
+    pub fn coverage(&self, category: &str) -> CategoryCoverage {
+        assess_category(&self.windows, &self.losses, category)
+    }
+
+    pub fn inventory_of(&self, category: InventoryCategory) -> impl Iterator<Item = &InventoryRecord> {
+        self.inventory.iter().filter(move |i| i.category == category)
+    }
+
+    /// The listener on a port, if the inventory has one.
+    pub fn listener(&self, port: u16) -> Option<&InventoryRecord> {
+        self.inventory_of(InventoryCategory::Listener).find(|l| listener_port(l) == Some(port))
+    }
+
+    fn has(&self, probe: &InventoryProbe) -> bool {
+        self.inventory_of(probe.category).any(|item| {
+            probe.name.as_ref().is_none_or(|n| item.name.eq_ignore_ascii_case(n))
+                && probe.port.is_none_or(|p| listener_port(item) == Some(p))
+        })
+    }
+
+    /// Whether any inventory probe matches (rules without `applies_if` always apply).
+    pub fn satisfies(&self, applicability: Option<&Applicability>) -> bool {
+        applicability.is_none_or(|a| a.any.iter().any(|probe| self.has(probe)))
+    }
+}
+
+pub fn listener_port(item: &InventoryRecord) -> Option<u16> {
+    item.attrs.get("port").and_then(|p| p.as_u64()).and_then(|p| u16::try_from(p).ok())
+}

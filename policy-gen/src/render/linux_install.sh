@@ -1,0 +1,75 @@
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+# TEMPER_ROOT installs into another tree (a staging copy, a chroot): files
+# only, no validation against the live system, no reloads.
+ROOT=${TEMPER_ROOT:-}
+DRY_RUN=0
+for arg in "$@"; do
+    case "$arg" in
+        --dry-run) DRY_RUN=1 ;;
+        -h|--help) echo "usage: $0 [--dry-run]   (TEMPER_ROOT=DIR installs into DIR instead of /)"; exit 0 ;;
+        *) echo "$0: unknown option: $arg" >&2; exit 2 ;;
+    esac
+done
+if [ -z "$ROOT" ] && [ "$DRY_RUN" = 0 ] && [ "$(id -u)" != 0 ]; then
+    echo "$0: run as root (or with --dry-run, or TEMPER_ROOT=DIR)" >&2
+    exit 1
+fi
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+BACKUP="$ROOT/var/backups/temper/$STAMP"
+ROLLBACK="$BACKUP/rollback.sh"
+
+q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+
+note() { printf '%s\n' "$*"; }
+
+start_rollback() {
+    [ "$DRY_RUN" = 1 ] && return 0
+    mkdir -p "$BACKUP"
+    { echo '#!/bin/sh'; echo '# Restores what install.sh changed at' "$STAMP"; echo 'set -eu'; } > "$ROLLBACK"
+    chmod 0700 "$ROLLBACK"
+}
+
+# install_file RELATIVE_PATH MODE: copy files/RELATIVE_PATH to $ROOT/RELATIVE_PATH, with a backup.
+install_file() {
+    src="$HERE/files/$1"; dst="$ROOT/$1"
+    if [ "$DRY_RUN" = 1 ]; then note "would install /$1"; return 0; fi
+    mkdir -p "$(dirname "$dst")"
+    if [ -e "$dst" ]; then
+        mkdir -p "$(dirname "$BACKUP/files/$1")"
+        cp -p "$dst" "$BACKUP/files/$1"
+        echo "cp -p $(q "$BACKUP/files/$1") $(q "$dst")" >> "$ROLLBACK"
+    else
+        echo "rm -f $(q "$dst")" >> "$ROLLBACK"
+    fi
+    cp "$src" "$dst.temper-new"
+    chmod "$2" "$dst.temper-new"
+    mv "$dst.temper-new" "$dst"
+    note "installed /$1"
+}
+
+# ensure_line FILE LINE [AFTER_PATTERN]: add LINE to FILE once (after the first line matching AFTER_PATTERN, else at the end).
+ensure_line() {
+    file="$ROOT/$1"
+    [ -e "$file" ] || return 0
+    grep -qxF "$2" "$file" && return 0
+    if [ "$DRY_RUN" = 1 ]; then note "would add to /$1: $2"; return 0; fi
+    mkdir -p "$(dirname "$BACKUP/files/$1")"
+    cp -p "$file" "$BACKUP/files/$1"
+    echo "cp -p $(q "$BACKUP/files/$1") $(q "$file")" >> "$ROLLBACK"
+    if [ -n "${3:-}" ] && grep -q "$3" "$file"; then
+        awk -v line="$2" -v pat="$3" '{ print } !done && $0 ~ pat { print line; done = 1 }' "$file" > "$file.temper-new"
+        cat "$file.temper-new" > "$file" && rm -f "$file.temper-new"
+    else
+        printf '%s\n' "$2" >> "$file"
+    fi
+    note "added to /$1: $2"
+}
+
+live() { [ -z "$ROOT" ] && [ "$DRY_RUN" = 0 ]; }
+
+fail_and_roll_back() {
+    echo "$0: $1; restoring the previous files" >&2
+    sh "$ROLLBACK"
+    exit 1
+}

@@ -1,0 +1,105 @@
+//! Enforcement artifacts: `temper render POLICY --out DIR` writes one
+//! directory per host with what applies the policy there, and a README that
+//! says what it does and what it leaves alone.
+
+pub mod linux;
+pub mod windows;
+
+use crate::escape::{file_name, markdown_text};
+use crate::policy::{write_atomically, Policy};
+use crate::rule::{Platform, Rule};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("host {host}: {message}")]
+    Rule { host: String, message: String },
+}
+
+/// What was written, per host.
+#[derive(Debug, Default)]
+pub struct RenderSummary {
+    pub hosts: Vec<(String, PathBuf, Vec<PathBuf>)>,
+    /// Values that could not be written safely (also listed in each README).
+    pub refused: Vec<String>,
+}
+
+pub fn render(policy: &Policy, rules: &[Rule], out: &Path) -> Result<RenderSummary, RenderError> {
+    let mut summary = RenderSummary::default();
+    for host in &policy.hosts {
+        let dir = out.join(file_name(&host.host));
+        let write = |relative: &str, text: &str, written: &mut Vec<PathBuf>| -> Result<(), RenderError> {
+            let path = dir.join(relative);
+            write_atomically(&path, text.as_bytes()).map_err(|source| RenderError::Io { path: path.clone(), source })?;
+            written.push(path);
+            Ok(())
+        };
+        let mut written = Vec::new();
+        let fail = |message: String| RenderError::Rule { host: host.host.clone(), message };
+        let mut readme = format!("# Temper artifacts for {}\n\n", markdown_text(&host.host));
+        match host.platform {
+            Some(Platform::Windows) => {
+                let script = windows::apply_script(policy, &host.host, rules).map_err(fail)?;
+                write("apply.ps1", &script, &mut written)?;
+                readme.push_str(
+                    "Run in an elevated PowerShell on this host:\n\n\
+                     ```powershell\n.\\apply.ps1 -WhatIf   # lists every change, changes nothing\n.\\apply.ps1           # applies them and writes rollback-<time>.ps1\n```\n\n",
+                );
+            }
+            Some(Platform::Linux) => {
+                let artifacts = linux::render(policy, &host.host, rules).map_err(fail)?;
+                for (path, text) in &artifacts.files {
+                    write(&format!("files/{path}"), text, &mut written)?;
+                }
+                write("install.sh", &artifacts.install_script, &mut written)?;
+                set_executable(&dir.join("install.sh"))?;
+                readme.push_str(
+                    "Run as root on this host:\n\n\
+                     ```sh\nsh install.sh --dry-run   # lists every change, changes nothing\nsh install.sh             # backs up, installs, validates, reloads, writes a rollback script\n```\n\n",
+                );
+                readme.push_str("Files (as they will sit below `/`):\n\n");
+                for path in artifacts.files.keys() {
+                    writeln!(readme, "- `/{path}`").unwrap();
+                }
+                if !artifacts.manual_steps.is_empty() {
+                    readme.push_str("\nSteps that need a hand:\n\n");
+                    for step in &artifacts.manual_steps {
+                        writeln!(readme, "- {}", markdown_text(step)).unwrap();
+                    }
+                }
+                for refused in &artifacts.refused {
+                    writeln!(readme, "\n**Not applied:** {}", markdown_text(refused)).unwrap();
+                    summary.refused.push(format!("{}: {refused}", host.host));
+                }
+                readme.push('\n');
+            }
+            None => {
+                readme.push_str("The platform of this host is unknown, so nothing was rendered.\n\n");
+            }
+        }
+        let held = linux::held_back(policy, &host.host);
+        if !held.is_empty() {
+            readme.push_str("Left untouched (see the report for the evidence):\n\n");
+            for line in held {
+                writeln!(readme, "- {}", markdown_text(&line)).unwrap();
+            }
+        }
+        write("README.md", &readme, &mut written)?;
+        summary.hosts.push((host.host.clone(), dir, written));
+    }
+    Ok(summary)
+}
+
+fn set_executable(path: &Path) -> Result<(), RenderError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+            .map_err(|source| RenderError::Io { path: path.into(), source })?;
+    }
+    let _ = path;
+    Ok(())
+}

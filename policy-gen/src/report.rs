@@ -1,0 +1,203 @@
+//! The exception report in Markdown: a reviewer who never saw Temper reads
+//! what would be enforced, what is held back and why, and the evidence for
+//! every exception (who, what, how often, when).
+
+use crate::decision::{Decision, Scope, State, Usage, Witness};
+use crate::escape::markdown_text as md;
+use crate::policy::Policy;
+use std::fmt::Write;
+
+/// Witnesses shown per list; the policy JSON keeps them all.
+const SHOWN_WITNESSES: usize = 15;
+
+pub fn markdown(policy: &Policy) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    writeln!(w, "# Temper policy report\n").unwrap();
+    writeln!(
+        w,
+        "Generated {} by {} from profile `{}` (sha256 `{}`).",
+        policy.generated_at.format("%Y-%m-%d %H:%M UTC"),
+        md(&policy.generator),
+        md(&policy.profile.path),
+        &policy.profile.sha256
+    )
+    .unwrap();
+    if let (Some(from), Some(to)) = (policy.profile.window_from, policy.profile.window_to) {
+        writeln!(w, "Observation window: {} → {} ({:.1} days).", from.format("%Y-%m-%d"), to.format("%Y-%m-%d"), (to - from).num_hours() as f64 / 24.0).unwrap();
+    }
+    writeln!(
+        w,
+        "Minimum coverage {} days; at most {:.0}% of days may lose events.\n",
+        policy.parameters.min_days,
+        policy.parameters.max_lossy_share * 100.0
+    )
+    .unwrap();
+    writeln!(w, "How to read it: **enforce** is applied by the artifacts; **exception** is held back because it is in use (the evidence says by whom); **review** is held back because the use is too rare to trust — it may be an attacker or a one-off, not a need; **insufficient** is held back because the category was not watched long or well enough to trust that nothing uses it. Only enforce is applied.\n").unwrap();
+
+    writeln!(w, "## Summary\n").unwrap();
+    writeln!(w, "| Host | Platform | Observed | Enforce | Exception | Review | Insufficient |").unwrap();
+    writeln!(w, "|---|---|---|---:|---:|---:|---:|").unwrap();
+    let counts = policy.counts_by_host();
+    for host in &policy.hosts {
+        let c = counts.get(&host.host).copied().unwrap_or_default();
+        writeln!(
+            w,
+            "| {} | {} | {} → {} | {} | {} | {} | {} |",
+            md(&host.host),
+            host.platform.map(|p| p.as_str()).unwrap_or("unknown"),
+            host.first_seen.format("%Y-%m-%d"),
+            host.last_seen.format("%Y-%m-%d"),
+            c[0],
+            c[1],
+            c[2],
+            c[3]
+        )
+        .unwrap();
+    }
+
+    writeln!(w, "\n## Decisions\n").unwrap();
+    writeln!(w, "| Host | Rule | Subject | Decision | Setting | Proposed | Reason |").unwrap();
+    writeln!(w, "|---|---|---|---|---|---|---|").unwrap();
+    for d in &policy.decisions {
+        writeln!(
+            w,
+            "| {} | {} | {} | **{}** | {} | {} | {} |",
+            md(&d.host),
+            md(&d.rule),
+            md(d.subject.as_deref().unwrap_or("")),
+            state_label(d),
+            md(&d.setting),
+            md(&value_text(&d.value)),
+            md(&d.reason)
+        )
+        .unwrap();
+    }
+
+    let held: Vec<&Decision> = policy.decisions.iter().filter(|d| d.state != State::Enforce || d.scope != Scope::Host).collect();
+    if !held.is_empty() {
+        writeln!(w, "\n## Held back or recommended elsewhere, with evidence\n").unwrap();
+    }
+    for d in held {
+        write_decision(w, d);
+    }
+
+    if !policy.not_applicable.is_empty() {
+        writeln!(w, "\n## Not applicable\n").unwrap();
+        for n in &policy.not_applicable {
+            writeln!(w, "- {} on {}: {}", md(&n.rule), md(&n.host), md(&n.reason)).unwrap();
+        }
+    }
+    out
+}
+
+/// `CIS …; ComplianceAsCode …; STIG …` (CIS references name their benchmark already).
+pub fn references_text(references: &crate::rule::References) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(cis) = &references.cis {
+        out.push(if cis.starts_with("CIS") { md(cis) } else { format!("CIS {}", md(cis)) });
+    }
+    if let Some(cac) = &references.cac {
+        out.push(format!("ComplianceAsCode {}", md(cac)));
+    }
+    if let Some(stig) = &references.stig {
+        out.push(format!("STIG {}", md(stig)));
+    }
+    out
+}
+
+/// The state as a reviewer should read it.
+pub fn state_label(d: &Decision) -> String {
+    match (d.state, d.scope) {
+        (State::Enforce, Scope::DomainControllers) => "recommended for the domain controllers".to_string(),
+        (state, _) => state.as_str().to_string(),
+    }
+}
+
+fn value_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items.iter().map(value_text).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+fn write_decision(w: &mut String, d: &Decision) {
+    let subject = d.subject.as_deref().map(|s| format!(" — {}", md(s))).unwrap_or_default();
+    writeln!(w, "### {} on {}{subject}: {}\n", md(&d.rule), md(&d.host), state_label(d)).unwrap();
+    writeln!(w, "{}\n", md(&d.title)).unwrap();
+    let role = if d.state == State::Enforce { "Setting recommended" } else { "Setting held back" };
+    writeln!(w, "- {role}: {} = {}", md(&d.setting), md(&value_text(&d.value))).unwrap();
+    if let Some(safe) = &d.safe_value {
+        writeln!(w, "- Highest level every observed use meets: {}", md(&value_text(safe))).unwrap();
+    }
+    if d.scope == Scope::DomainControllers {
+        writeln!(w, "- Where it takes effect: the domain controllers (a recommendation for them)").unwrap();
+    }
+    writeln!(w, "- Why: {}", md(&d.reason)).unwrap();
+    for c in &d.coverage {
+        writeln!(
+            w,
+            "- Coverage of {}: {:.1} days by {}{}, events lost on {} of {} days",
+            md(&c.category),
+            c.days_covered,
+            if c.sources.is_empty() { "no source".to_string() } else { md(&c.sources.join(", ")) },
+            if c.inferred { " (inferred from the observations: no coverage records)" } else { "" },
+            c.lossy_days,
+            c.days_touched
+        )
+        .unwrap();
+    }
+    let refs = references_text(&d.references);
+    if !refs.is_empty() {
+        writeln!(w, "- References: {}", refs.join("; ")).unwrap();
+    }
+    writeln!(w).unwrap();
+    for usage in &d.usage {
+        write_usage(w, usage);
+    }
+}
+
+fn write_usage(w: &mut String, u: &Usage) {
+    writeln!(
+        w,
+        "**{}** — {}: {} use{} on {} day{}, first {}, last {}{}\n",
+        md(&u.fact),
+        u.state.as_str(),
+        u.count,
+        if u.count == 1 { "" } else { "s" },
+        u.days,
+        if u.days == 1 { "" } else { "s" },
+        u.first_seen.format("%Y-%m-%d %H:%M"),
+        u.last_seen.format("%Y-%m-%d %H:%M"),
+        u.note.as_ref().map(|n| format!(" ({})", md(n))).unwrap_or_default()
+    )
+    .unwrap();
+    if !u.evidence_exact {
+        writeln!(w, "Evidence overflowed its cap: the heaviest hitters are listed, counts may be low by up to {}.\n", u.undercount).unwrap();
+    }
+    let lists: [(&str, &Vec<Witness>); 4] = [("Peer", &u.peers), ("User", &u.users), ("Process", &u.processes), ("What", &u.objects)];
+    if lists.iter().all(|(_, l)| l.is_empty()) {
+        return;
+    }
+    writeln!(w, "| Who/what | Value | Count | First seen | Last seen | Assessment |").unwrap();
+    writeln!(w, "|---|---|---:|---|---|---|").unwrap();
+    for (label, list) in lists {
+        for witness in list.iter().take(SHOWN_WITNESSES) {
+            writeln!(
+                w,
+                "| {label} | {} | {} | {} | {} | {} |",
+                md(&witness.value),
+                witness.count,
+                witness.first_seen.format("%Y-%m-%d"),
+                witness.last_seen.format("%Y-%m-%d"),
+                witness.state.map(|s| if s == State::Review { "review: single day" } else { "need" }).unwrap_or("")
+            )
+            .unwrap();
+        }
+        if list.len() > SHOWN_WITNESSES {
+            writeln!(w, "| {label} | … {} more in the policy file | | | | |", list.len() - SHOWN_WITNESSES).unwrap();
+        }
+    }
+    writeln!(w).unwrap();
+}

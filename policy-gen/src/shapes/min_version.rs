@@ -1,0 +1,85 @@
+//! `min_version`: the highest level that every observed use still meets
+//! (TLS minimum per listener, SMB dialect minimum, LmCompatibilityLevel).
+//!
+//! Uses below the rule's `target` are what the target would break. When
+//! nothing is below it, the proposed level is the lowest one observed,
+//! capped at the rule's `ceiling`: the strictest level that breaks nothing
+//! observed. With nothing observed at all, the target is proposed.
+
+use super::Outcome;
+use crate::host_view::{listener_port, HostView};
+use crate::rarity::assess_usage;
+use crate::rule::{Rule, ShapeSpec};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use temper_collector::{InventoryCategory, Negotiated};
+use temper_learner::{Fact, FactKey};
+
+pub fn evaluate(rule: &Rule, host: &HostView) -> Vec<Outcome> {
+    let ShapeSpec::MinVersion { protocol, role, per_port, target, ceiling, ignore } = &rule.shape else {
+        unreachable!("min_version::evaluate is only called for min_version rules")
+    };
+    let target = Negotiated::parse(*protocol, target).expect("catalog checked the target");
+    let ceiling = Negotiated::parse(*protocol, ceiling).expect("catalog checked the ceiling");
+
+    // Group the relevant facts by service port (or all together).
+    let mut groups: BTreeMap<Option<u16>, Vec<(&Fact, Negotiated)>> = BTreeMap::new();
+    for fact in &host.facts {
+        let FactKey::Protocol { negotiated, role: fact_role, port, anonymous } = &fact.key else { continue };
+        if negotiated.protocol() != *protocol
+            || *anonymous
+            || role.is_some_and(|r| Some(r) != *fact_role)
+            || ignore.iter().any(|v| v == negotiated.version_str())
+        {
+            continue;
+        }
+        if *per_port && port.is_none() {
+            continue; // Host-wide sightings cannot be tied to a listener.
+        }
+        groups.entry(if *per_port { *port } else { None }).or_default().push((fact, *negotiated));
+    }
+    if *per_port {
+        // Listeners the inventory marks as TLS with no sighting still get a decision.
+        if protocol.as_str() == "tls" {
+            for listener in host.inventory_of(InventoryCategory::Listener) {
+                if listener.attrs.get("tls").and_then(Value::as_bool) == Some(true) {
+                    if let Some(port) = listener_port(listener) {
+                        groups.entry(Some(port)).or_default();
+                    }
+                }
+            }
+        }
+    } else {
+        groups.entry(None).or_default();
+    }
+
+    groups
+        .into_iter()
+        .map(|(port, facts)| {
+            let lowest = facts.iter().map(|(_, v)| *v).min();
+            let breaking: Vec<_> = facts.iter().filter(|(_, v)| *v < target).map(|(f, _)| assess_usage(f)).collect();
+            let proposed = match lowest {
+                Some(low) if low >= target => low.min(ceiling),
+                _ => target,
+            };
+            let reason = match lowest {
+                None => format!("no {protocol} use was observed; the target {} applies", target.version_str()),
+                Some(low) => format!("every observed {protocol} use meets {} (lowest seen: {})", proposed.version_str(), low.version_str()),
+            };
+            let mut outcome = Outcome::new(Value::String(proposed.version_str().into()), reason);
+            outcome.safe_value = lowest.map(|low| Value::String(low.min(ceiling).version_str().into()));
+            outcome.usage = breaking;
+            if let Some(port) = port {
+                outcome.subject = Some(format!("port {port}"));
+                outcome.detail.insert("port".into(), port.into());
+                if let Some(listener) = host.listener(port) {
+                    outcome.watched_since = Some(listener.first_seen);
+                    if let Some(process) = listener.attr_str("process") {
+                        outcome.detail.insert("process".into(), process.into());
+                    }
+                }
+            }
+            outcome
+        })
+        .collect()
+}

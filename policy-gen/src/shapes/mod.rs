@@ -1,0 +1,70 @@
+//! The rule shapes of ARCHITECTURE.md §4. Each turns a rule and a host into
+//! outcomes: what it would set, and which observed uses that would break.
+//! The evaluator then decides the state (enforce / exception / review /
+//! insufficient) the same way for every shape.
+
+pub mod allowlist;
+pub mod disable_unless_used;
+pub mod min_version;
+pub mod remove_unused;
+pub mod setting_unless_used;
+
+use crate::decision::Usage;
+use crate::host_view::HostView;
+use crate::rule::{Rule, ShapeSpec};
+use serde_json::{Map, Value};
+
+/// What a shape found for one subject of a rule on one host.
+pub struct Outcome {
+    pub subject: Option<String>,
+    /// The strict value proposed.
+    pub value: Value,
+    pub safe_value: Option<Value>,
+    /// Uses the value would break (or, for allowlists, the members it keeps).
+    pub usage: Vec<Usage>,
+    /// Allowlist outcomes list what is allowed, not what breaks.
+    pub usage_is_allowed: bool,
+    /// Why it can be enforced, in words, when nothing breaks.
+    pub enforce_reason: String,
+    /// A reason to hold back regardless of usage (e.g. an empty allowlist).
+    pub hold_back: Option<String>,
+    /// The subject appeared during the window: coverage counts from here (ms).
+    pub watched_since: Option<i64>,
+    pub detail: Map<String, Value>,
+}
+
+impl Outcome {
+    pub fn new(value: Value, enforce_reason: impl Into<String>) -> Self {
+        Outcome {
+            subject: None,
+            value,
+            safe_value: None,
+            usage: Vec::new(),
+            usage_is_allowed: false,
+            enforce_reason: enforce_reason.into(),
+            hold_back: None,
+            watched_since: None,
+            detail: Map::new(),
+        }
+    }
+}
+
+/// Options that shapes need beyond the rule itself.
+pub struct ShapeContext<'a> {
+    pub keep_accounts: &'a [String],
+}
+
+pub fn evaluate_shape(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Outcome> {
+    match &rule.shape {
+        ShapeSpec::MinVersion { .. } => min_version::evaluate(rule, host),
+        ShapeSpec::DisableUnlessUsed { usage } => disable_unless_used::evaluate(rule, usage, host),
+        ShapeSpec::SettingUnlessUsed { usage } => setting_unless_used::evaluate(rule, usage, host),
+        ShapeSpec::Allowlist { member, usage } => allowlist::evaluate(rule, *member, usage, host, ctx),
+        ShapeSpec::RemoveUnused { .. } => remove_unused::evaluate(rule, host),
+    }
+}
+
+/// Facts of the host that a matcher selects, assessed for rarity.
+pub fn matching_usage(host: &HostView, usage: &crate::usage_matcher::UsageMatcher) -> Vec<Usage> {
+    host.facts.iter().filter(|f| usage.matches(&f.key)).map(crate::rarity::assess_usage).collect()
+}

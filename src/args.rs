@@ -1,0 +1,145 @@
+//! Command-line arguments (clap).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "temper",
+    version,
+    about = "Learn what a server really uses, then harden it without breaking that",
+    after_help = "Exit codes: 0 success; 1 unexpected error; 2 usage error; 3 bad input file; 4 profile missing, damaged or too new; 5 bad policy file; 6 artifacts could not be written."
+)]
+pub struct Cli {
+    /// The profile database.
+    #[arg(long, global = true, env = "TEMPER_PROFILE", default_value = "temper.db")]
+    pub profile: PathBuf,
+    /// More log output (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Aggregate observations from files into the profile.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Print the observations decoded from files as JSONL on stdout (no profile is touched).
+    Decode {
+        /// Files to decode (`-` for standard input).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Count and report malformed lines instead of stopping at the first.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// Inspect or merge profiles.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Generate policies from the profile.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Write the exception report of a policy.
+    Report {
+        policy: PathBuf,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+        format: ReportFormat,
+        /// Output file (standard output when absent).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Write the enforcement artifacts of a policy, one directory per host.
+    Render {
+        policy: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// List the rule catalog.
+    Rules {
+        /// The catalog as Markdown (docs/rules.md is this output).
+        #[arg(long, conflicts_with = "json")]
+        markdown: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the whole pipeline on built-in demo data for two servers.
+    Demo {
+        /// Where to write observations, profile, policy, report and artifacts.
+        #[arg(long, default_value = "temper-demo")]
+        out: PathBuf,
+        /// Seed of the demo generator.
+        #[arg(long, default_value_t = temper_collector::demo::DEMO_SEED)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Observations in their JSONL text form (`-` for standard input).
+    Jsonl {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Count and report malformed lines instead of refusing the import.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProfileCommand {
+    /// Summarise the profile: hosts, facts, coverage.
+    Show {
+        #[arg(long)]
+        json: bool,
+        /// Also list every fact.
+        #[arg(long)]
+        facts: bool,
+    },
+    /// Merge profiles row by row into a new one (hosts stay apart).
+    Merge {
+        #[arg(required = true, num_args = 1..)]
+        inputs: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// The strictest policy that breaks nothing observed, with every exception.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Coverage a category needs before an absence is trusted.
+    #[arg(long, default_value_t = 14.0)]
+    pub min_days: f64,
+    /// Share of covered days that may lose events before a category is insufficient.
+    #[arg(long, default_value_t = 0.10)]
+    pub max_lossy_share: f64,
+    /// A break-glass account always kept in user allowlists (repeatable).
+    #[arg(long = "keep-account")]
+    pub keep_accounts: Vec<String>,
+    /// Only this host (repeatable; all hosts by default).
+    #[arg(long = "host")]
+    pub hosts: Vec<String>,
+    #[arg(short, long, default_value = "policy.json")]
+    pub output: PathBuf,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ReportFormat {
+    Markdown,
+}

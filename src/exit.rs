@@ -1,0 +1,66 @@
+//! Exit codes (documented in README.md and `temper --help`) and the one-line
+//! error message every failure ends with.
+
+use temper_collector::jsonl::JsonlError;
+use temper_learner::ProfileError;
+use temper_policy::policy::PolicyError;
+use temper_policy::render::RenderError;
+
+pub const OK: i32 = 0;
+pub const UNEXPECTED: i32 = 1;
+pub const BAD_INPUT: i32 = 3;
+pub const BAD_PROFILE: i32 = 4;
+pub const BAD_POLICY: i32 = 5;
+pub const RENDER_FAILED: i32 = 6;
+
+/// An error that already knows its exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+pub fn fail(code: i32, message: impl Into<String>) -> anyhow::Error {
+    CliError { code, message: message.into() }.into()
+}
+
+fn code_of(error: &anyhow::Error) -> i32 {
+    for cause in error.chain() {
+        if let Some(e) = cause.downcast_ref::<CliError>() {
+            return e.code;
+        }
+        if cause.is::<JsonlError>() {
+            return BAD_INPUT;
+        }
+        if cause.is::<ProfileError>() {
+            return BAD_PROFILE;
+        }
+        if cause.is::<PolicyError>() {
+            return BAD_POLICY;
+        }
+        if cause.is::<RenderError>() {
+            return RENDER_FAILED;
+        }
+    }
+    UNEXPECTED
+}
+
+/// Prints the error, if any, as one line on stderr and returns the exit code.
+pub fn report(result: anyhow::Result<()>) -> i32 {
+    match result {
+        Ok(()) => OK,
+        Err(error) => {
+            let message: Vec<String> = error.chain().map(|c| c.to_string()).collect();
+            eprintln!("temper: error: {}", message.join(": "));
+            code_of(&error)
+        }
+    }
+}
