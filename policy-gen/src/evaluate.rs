@@ -119,7 +119,7 @@ fn has_related_facts(rule: &Rule, host: &HostView) -> bool {
         ShapeSpec::DisableUnlessUsed { usage }
         | ShapeSpec::SettingUnlessUsed { usage }
         | ShapeSpec::Allowlist { usage, .. }
-        | ShapeSpec::RemoveUnused { usage, .. } => usage.matches(&f.key),
+        | ShapeSpec::RemoveUnused { usage, .. } => usage.related(&f.key),
     })
 }
 

@@ -1,20 +1,48 @@
 //! The `review` rule: which observed uses are too rare to trust as a need.
 //!
 //! Today's rule (the learning-intelligence work refines it here): a peer
-//! whose use of a fact falls on a single day is `review`, and a fact with no
-//! peer evidence that was seen on a single day is `review`. A fact is a need
-//! (`exception`) as soon as one of its peers used it on more than one day.
-//! A scanner on most days next to a one-off peer trying SMB1 once therefore
-//! gives an exception naming the scanner, with the one-off peer flagged.
+//! whose use falls on a single day is `review`; a use with no peer evidence
+//! seen on a single day is `review`. Everything else is a need
+//! (`exception`). Rarity is judged across all the facts one decision is
+//! about: a user's password logon on day 2 and keyboard-interactive logon
+//! on day 8 are two facts but one week of use. So a scanner on most days
+//! next to a one-off peer trying SMB1 once gives an exception naming the
+//! scanner, with the one-off peer flagged.
 
 use crate::decision::{State, Usage, Witness};
-use temper_learner::{time_buckets::day_of, Dimension, EvidenceSummary, Fact, Tally};
+use std::collections::{BTreeMap, BTreeSet};
+use temper_learner::time_buckets::{day_of, utc};
+use temper_learner::{Dimension, EvidenceSummary, Fact};
 
-fn single_day(tally: &Tally) -> bool {
-    day_of(tally.first_seen) == day_of(tally.last_seen)
+/// Assesses the facts one decision is about, together.
+pub fn assess_usages(facts: &[&Fact]) -> Vec<Usage> {
+    // Each peer's span of days across all the facts.
+    let mut peer_span: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    // Days of the facts that carry no peer evidence.
+    let mut peerless_days: BTreeSet<i64> = BTreeSet::new();
+    for fact in facts {
+        match fact.stats.evidence(Dimension::Peer).filter(|s| !s.values.is_empty()) {
+            Some(peers) => {
+                for (peer, tally) in &peers.values {
+                    let span = peer_span.entry(peer.as_str()).or_insert((tally.first_seen, tally.last_seen));
+                    *span = (span.0.min(tally.first_seen), span.1.max(tally.last_seen));
+                }
+            }
+            None => peerless_days.extend(fact.stats.days.keys().copied()),
+        }
+    }
+    let peer_state = |peer: &str| {
+        let (first, last) = peer_span[peer];
+        if day_of(first) == day_of(last) {
+            State::Review
+        } else {
+            State::Exception
+        }
+    };
+    facts.iter().map(|fact| assess(fact, &peer_state, peerless_days.len())).collect()
 }
 
-fn witnesses(summary: Option<&EvidenceSummary>, with_state: bool) -> Vec<Witness> {
+fn witnesses(summary: Option<&EvidenceSummary>, state_of: Option<&dyn Fn(&str) -> State>) -> Vec<Witness> {
     summary
         .map(|s| {
             s.ranked()
@@ -22,21 +50,20 @@ fn witnesses(summary: Option<&EvidenceSummary>, with_state: bool) -> Vec<Witness
                 .map(|(value, tally)| Witness {
                     value: value.to_string(),
                     count: tally.count,
-                    first_seen: temper_learner::time_buckets::utc(tally.first_seen),
-                    last_seen: temper_learner::time_buckets::utc(tally.last_seen),
-                    state: with_state.then(|| if single_day(tally) { State::Review } else { State::Exception }),
+                    first_seen: utc(tally.first_seen),
+                    last_seen: utc(tally.last_seen),
+                    state: state_of.map(|f| f(value)),
                 })
                 .collect()
         })
         .unwrap_or_default()
 }
 
-/// The evidence of one fact, with its `exception`/`review` assessment.
-pub fn assess_usage(fact: &Fact) -> Usage {
+fn assess(fact: &Fact, peer_state: &dyn Fn(&str) -> State, peerless_days: usize) -> Usage {
     let stats = &fact.stats;
-    let peers = witnesses(stats.evidence(Dimension::Peer), true);
+    let peers = witnesses(stats.evidence(Dimension::Peer), Some(peer_state));
     let (state, note) = if peers.is_empty() {
-        if stats.days.len() <= 1 {
+        if peerless_days <= 1 {
             (State::Review, Some("seen on a single day only".to_string()))
         } else {
             (State::Exception, None)
@@ -50,8 +77,6 @@ pub fn assess_usage(fact: &Fact) -> Usage {
         (State::Review, Some(format!("used only by {who} on a single day each")))
     };
     let summaries = Dimension::ALL.iter().filter_map(|d| stats.evidence(*d));
-    let evidence_exact = summaries.clone().all(EvidenceSummary::is_exact);
-    let undercount = summaries.map(|s| s.undercount).max().unwrap_or(0);
     Usage {
         fact: fact.key.describe(),
         state,
@@ -61,10 +86,10 @@ pub fn assess_usage(fact: &Fact) -> Usage {
         last_seen: stats.last_seen_utc(),
         days: stats.days.len(),
         peers,
-        processes: witnesses(stats.evidence(Dimension::Process), false),
-        users: witnesses(stats.evidence(Dimension::User), false),
-        objects: witnesses(stats.evidence(Dimension::Object), false),
-        evidence_exact,
-        undercount,
+        processes: witnesses(stats.evidence(Dimension::Process), None),
+        users: witnesses(stats.evidence(Dimension::User), None),
+        objects: witnesses(stats.evidence(Dimension::Object), None),
+        evidence_exact: summaries.clone().all(EvidenceSummary::is_exact),
+        undercount: summaries.map(|s| s.undercount).max().unwrap_or(0),
     }
 }

@@ -56,6 +56,21 @@ impl UsageMatcher {
         }
     }
 
+    /// Whether a fact is in the rule's domain at all, whatever its version,
+    /// user or method: an sshd logon for sshd rules, any SMB dialect for SMB
+    /// rules. Used to decide that a rule applies when the inventory is silent.
+    pub fn related(&self, key: &FactKey) -> bool {
+        if self.kind.is_some_and(|k| k != key.kind()) {
+            return false;
+        }
+        match key {
+            FactKey::Protocol { negotiated, .. } => self.protocol.is_none_or(|p| p == negotiated.protocol()),
+            FactKey::Logon { service, .. } => self.service.as_ref().is_none_or(|s| s == service),
+            FactKey::Script { interpreter, .. } => self.interpreters.as_ref().is_none_or(|list| list.contains(interpreter)),
+            other => self.matches(other),
+        }
+    }
+
     fn logon_fields_unset(&self) -> bool {
         self.service.is_none() && self.methods.is_none() && self.users.is_none() && self.success.is_none()
     }

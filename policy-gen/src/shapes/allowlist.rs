@@ -6,7 +6,7 @@
 use super::{Outcome, ShapeContext};
 use crate::decision::{State, Usage};
 use crate::host_view::HostView;
-use crate::rarity::assess_usage;
+use crate::rarity::assess_usages;
 use crate::rule::{AllowlistMember, Rule};
 use crate::usage_matcher::UsageMatcher;
 use serde_json::Value;
@@ -25,12 +25,13 @@ fn member_of(key: &FactKey, member: AllowlistMember) -> Option<String> {
 }
 
 pub fn evaluate(rule: &Rule, member: AllowlistMember, usage: &UsageMatcher, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Outcome> {
-    let mut members: BTreeMap<String, Vec<Usage>> = BTreeMap::new();
+    let mut facts_of_member: BTreeMap<String, Vec<&temper_learner::Fact>> = BTreeMap::new();
     for fact in host.facts.iter().filter(|f| usage.matches(&f.key)) {
         if let Some(m) = member_of(&fact.key, member) {
-            members.entry(m).or_default().push(assess_usage(fact));
+            facts_of_member.entry(m).or_default().push(fact);
         }
     }
+    let members: BTreeMap<String, Vec<Usage>> = facts_of_member.into_iter().map(|(m, facts)| (m, assess_usages(&facts))).collect();
     let kept: Vec<String> = if member == AllowlistMember::User { ctx.keep_accounts.to_vec() } else { Vec::new() };
     let mut list: Vec<String> = members.keys().cloned().chain(kept.iter().cloned()).collect();
     list.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));

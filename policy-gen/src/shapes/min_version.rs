@@ -8,7 +8,7 @@
 
 use super::Outcome;
 use crate::host_view::{listener_port, HostView};
-use crate::rarity::assess_usage;
+use crate::rarity::assess_usages;
 use crate::rule::{Rule, ShapeSpec};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -57,7 +57,8 @@ pub fn evaluate(rule: &Rule, host: &HostView) -> Vec<Outcome> {
         .into_iter()
         .map(|(port, facts)| {
             let lowest = facts.iter().map(|(_, v)| *v).min();
-            let breaking: Vec<_> = facts.iter().filter(|(_, v)| *v < target).map(|(f, _)| assess_usage(f)).collect();
+            let below: Vec<&Fact> = facts.iter().filter(|(_, v)| *v < target).map(|(f, _)| *f).collect();
+            let breaking = assess_usages(&below);
             let proposed = match lowest {
                 Some(low) if low >= target => low.min(ceiling),
                 _ => target,

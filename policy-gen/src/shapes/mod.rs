@@ -66,5 +66,6 @@ pub fn evaluate_shape(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> V
 
 /// Facts of the host that a matcher selects, assessed for rarity.
 pub fn matching_usage(host: &HostView, usage: &crate::usage_matcher::UsageMatcher) -> Vec<Usage> {
-    host.facts.iter().filter(|f| usage.matches(&f.key)).map(crate::rarity::assess_usage).collect()
+    let facts: Vec<_> = host.facts.iter().filter(|f| usage.matches(&f.key)).collect();
+    crate::rarity::assess_usages(&facts)
 }

@@ -6,7 +6,7 @@
 use super::Outcome;
 use crate::decision::Usage;
 use crate::host_view::HostView;
-use crate::rarity::assess_usage;
+use crate::rarity::assess_usages;
 use crate::rule::{Rule, ShapeSpec};
 use regex::Regex;
 use serde_json::Value;
@@ -55,12 +55,12 @@ pub fn evaluate(rule: &Rule, host: &HostView) -> Vec<Outcome> {
         .into_iter()
         .map(|name| {
             let item = present.iter().find(|i| names_match(*inventory, &i.name, &name));
-            let mut uses: Vec<Usage> = host
+            let used: Vec<&temper_learner::Fact> = host
                 .facts
                 .iter()
                 .filter(|f| usage.matches(&f.key) && fact_names(&f.key).is_some_and(|n| names_match(*inventory, n, &name)))
-                .map(assess_usage)
                 .collect();
+            let mut uses: Vec<Usage> = assess_usages(&used);
             // A module the inventory lists is loaded, hence in use, sighting or not.
             if *inventory == InventoryCategory::Module {
                 if let Some(item) = item {

@@ -1,0 +1,136 @@
+//! Builders for observations and profiles used by policy-gen's tests. Every
+//! profile is a real SQLite file written through the learner.
+#![allow(dead_code)]
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use temper_collector::*;
+use temper_learner::{Aggregator, Profile};
+use temper_policy::{generate, Catalog, Decision, Policy, PolicyOptions, State};
+
+pub fn day(n: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap() + Duration::days(n)
+}
+
+pub fn at(n: i64, hour: i64) -> DateTime<Utc> {
+    day(n) + Duration::hours(hour)
+}
+
+pub fn ip(last: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(10, 0, 9, last))
+}
+
+pub fn os(host: &str, family: &str) -> Observation {
+    inventory(host, 0, vec![InventoryItem::new(InventoryCategory::Setting, "os").with_attr("value", family)])
+}
+
+pub fn inventory(host: &str, on_day: i64, items: Vec<InventoryItem>) -> Observation {
+    Observation::new(at(on_day, 0), host, "inventory", Event::Inventory(Inventory { items }))
+}
+
+/// Daily coverage of `categories` by `source` for `days` days, losing events on the given days.
+pub fn coverage(host: &str, source: &str, categories: &[&str], days: i64, lossy: &[i64]) -> Vec<Observation> {
+    (0..days)
+        .map(|d| {
+            Observation::new(
+                day(d + 1),
+                host,
+                source,
+                Event::Coverage(Coverage {
+                    categories: categories.iter().map(|c| c.to_string()).collect(),
+                    from: day(d),
+                    to: day(d + 1),
+                    lost: if lossy.contains(&d) { 10 } else { 0 },
+                }),
+            )
+        })
+        .collect()
+}
+
+pub fn protocol(host: &str, when: DateTime<Utc>, negotiated: Negotiated, port: u16, peer: u8) -> Observation {
+    Observation::new(when, host, "wire", Event::Protocol(ProtocolUse { negotiated }))
+        .with_role(Role::Server)
+        .with_local(Endpoint::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), port))
+        .with_peer(Endpoint::new(ip(peer), 50_000))
+}
+
+pub fn connection(host: &str, when: DateTime<Utc>, transport: Transport, port: u16, peer: u8) -> Observation {
+    Observation::new(when, host, "ebpf", Event::Connection(ConnectionUse { transport }))
+        .with_role(Role::Server)
+        .with_local(Endpoint::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), port))
+        .with_peer(Endpoint::new(ip(peer), 50_000))
+}
+
+pub fn logon(host: &str, when: DateTime<Utc>, user: &str, method: &str, success: bool, peer: u8) -> Observation {
+    Observation::new(when, host, "journal", Event::Logon(LogonEvent { method: method.into(), service: "sshd".into(), success }))
+        .with_user(user)
+        .with_peer(Endpoint::ip(ip(peer)))
+}
+
+pub fn share_use(host: &str, when: DateTime<Utc>, share: &str, access: Access, peer: u8) -> Observation {
+    Observation::new(when, host, "etw", Event::Share(ShareUse { share: share.into(), path: Some("a.txt".into()), access, protocol: ShareProtocol::Smb }))
+        .with_peer(Endpoint::ip(ip(peer)))
+}
+
+pub fn build_profile(path: &Path, observations: &[Observation]) -> Profile {
+    let mut profile = Profile::create_or_open(path).unwrap();
+    let mut agg = Aggregator::for_profile(&profile);
+    for obs in observations {
+        let mut obs = obs.clone();
+        obs.normalize();
+        agg.ingest(&obs);
+    }
+    agg.finish_stream();
+    agg.flush(&mut profile).unwrap();
+    profile
+}
+
+pub fn policy_of(observations: &[Observation]) -> Policy {
+    policy_with(observations, &PolicyOptions::default())
+}
+
+pub fn policy_with(observations: &[Observation], options: &PolicyOptions) -> Policy {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = build_profile(&dir.path().join("p.db"), observations);
+    generate(&profile, &Catalog::embedded().unwrap(), options, Utc::now()).unwrap()
+}
+
+pub fn decision<'a>(policy: &'a Policy, rule: &str, subject: Option<&str>) -> &'a Decision {
+    policy
+        .decisions
+        .iter()
+        .find(|d| d.rule == rule && d.subject.as_deref() == subject)
+        .unwrap_or_else(|| panic!("no decision {rule} {subject:?} in {:#?}", policy.decisions.iter().map(|d| (&d.rule, &d.subject, d.state)).collect::<Vec<_>>()))
+}
+
+pub fn state(policy: &Policy, rule: &str, subject: Option<&str>) -> State {
+    decision(policy, rule, subject).state
+}
+
+/// A Linux host watched for `days` days by every source the rules need.
+pub fn linux_host(host: &str, days: i64) -> Vec<Observation> {
+    let mut out = vec![os(host, "linux")];
+    out.extend(coverage(host, "ebpf", &["*"], days, &[]));
+    out.extend(coverage(host, "journal", &["logon"], days, &[]));
+    out.push(inventory(
+        host,
+        0,
+        vec![InventoryItem::new(InventoryCategory::Listener, "sshd:22").with_attr("port", 22).with_attr("process", "sshd")],
+    ));
+    out
+}
+
+/// A Windows host watched for `days` days.
+pub fn windows_host(host: &str, days: i64, role: &str) -> Vec<Observation> {
+    let mut out = vec![inventory(
+        host,
+        0,
+        vec![
+            InventoryItem::new(InventoryCategory::Setting, "os").with_attr("value", "windows"),
+            InventoryItem::new(InventoryCategory::Setting, "domain_role").with_attr("value", role),
+        ],
+    )];
+    out.extend(coverage(host, "etw", &["*"], days, &[]));
+    out
+}
