@@ -20,10 +20,22 @@ const KEPT_SKIP_REASONS: usize = 20;
 #[derive(Debug)]
 pub enum JsonlError {
     /// A line that is not a valid observation.
-    Malformed { file: String, line: u64, reason: String },
+    Malformed {
+        file: String,
+        line: u64,
+        reason: String,
+    },
     /// A line in a format version this build does not read.
-    UnsupportedVersion { file: String, line: u64, version: String },
-    Io { file: String, line: u64, source: std::io::Error },
+    UnsupportedVersion {
+        file: String,
+        line: u64,
+        version: String,
+    },
+    Io {
+        file: String,
+        line: u64,
+        source: std::io::Error,
+    },
 }
 
 impl fmt::Display for JsonlError {
@@ -93,9 +105,11 @@ impl<R: BufRead> JsonlReader<R> {
     fn read_line(&mut self) -> Result<bool, JsonlError> {
         self.buffer.clear();
         let mut limited = std::io::Read::take(&mut self.input, MAX_LINE_BYTES as u64 + 1);
-        let n = limited
-            .read_until(b'\n', &mut self.buffer)
-            .map_err(|source| JsonlError::Io { file: self.file.clone(), line: self.line, source })?;
+        let n = limited.read_until(b'\n', &mut self.buffer).map_err(|source| JsonlError::Io {
+            file: self.file.clone(),
+            line: self.line,
+            source,
+        })?;
         if n == 0 {
             return Ok(false);
         }
@@ -103,10 +117,11 @@ impl<R: BufRead> JsonlReader<R> {
         if self.buffer.len() > MAX_LINE_BYTES && !self.buffer.ends_with(b"\n") {
             // Drain the rest of the over-long line so the next read starts on a fresh line.
             loop {
-                let chunk = self
-                    .input
-                    .fill_buf()
-                    .map_err(|source| JsonlError::Io { file: self.file.clone(), line: self.line, source })?;
+                let chunk = self.input.fill_buf().map_err(|source| JsonlError::Io {
+                    file: self.file.clone(),
+                    line: self.line,
+                    source,
+                })?;
                 if chunk.is_empty() {
                     break;
                 }
@@ -151,7 +166,11 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
                 Ok(obs) => return Some(Ok(obs)),
                 Err(LineError::Version(version)) => {
                     self.failed = true;
-                    return Some(Err(JsonlError::UnsupportedVersion { file: self.file.clone(), line: self.line, version }));
+                    return Some(Err(JsonlError::UnsupportedVersion {
+                        file: self.file.clone(),
+                        line: self.line,
+                        version,
+                    }));
                 }
                 Err(LineError::Malformed(reason)) if self.skip_invalid => {
                     self.skipped_count += 1;
@@ -179,8 +198,8 @@ fn parse_line(bytes: &[u8]) -> Result<Observation, LineError> {
         return Err(LineError::Malformed(format!("line longer than {MAX_LINE_BYTES} bytes")));
     }
     let text = std::str::from_utf8(bytes).map_err(|e| LineError::Malformed(format!("not UTF-8 ({e})")))?;
-    let value: Value = serde_json::from_str(text.trim_end())
-        .map_err(|e| LineError::Malformed(format!("not JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_str(text.trim_end()).map_err(|e| LineError::Malformed(format!("not JSON: {e}")))?;
     let Value::Object(map) = &value else {
         return Err(LineError::Malformed("not a JSON object".into()));
     };
@@ -193,7 +212,9 @@ fn parse_line(bytes: &[u8]) -> Result<Observation, LineError> {
         None => return Err(LineError::Malformed("missing `kind`".into())),
         Some(k) => k.parse().map_err(LineError::Malformed)?,
     };
-    if let Some(key) = map.keys().find(|k| !COMMON_FIELDS.contains(&k.as_str()) && !kind.own_fields().contains(&k.as_str())) {
+    if let Some(key) =
+        map.keys().find(|k| !COMMON_FIELDS.contains(&k.as_str()) && !kind.own_fields().contains(&k.as_str()))
+    {
         return Err(LineError::Malformed(format!(
             "unknown field `{key}` for kind `{kind}` (extra data belongs in `detail`)"
         )));

@@ -36,7 +36,11 @@ impl Observation {
                 logon.service = logon.service.trim().to_ascii_lowercase();
             }
             Event::Module(module) => module.name = module.name.trim().to_string(),
-            Event::Protocol(_) | Event::Connection(_) | Event::Service(_) | Event::Inventory(_) | Event::Coverage(_) => {}
+            Event::Protocol(_)
+            | Event::Connection(_)
+            | Event::Service(_)
+            | Event::Inventory(_)
+            | Event::Coverage(_) => {}
         }
         if let Some(original) = original_share {
             self.detail.entry("share_original").or_insert(Value::String(original));
@@ -89,7 +93,12 @@ mod tests {
             "2026-11-02T10:00:00Z".parse().unwrap(),
             "fs01",
             "evtx",
-            Event::Share(ShareUse { share: r"\\*\IPC$".into(), path: None, access: Access::Read, protocol: ShareProtocol::Smb }),
+            Event::Share(ShareUse {
+                share: r"\\*\IPC$".into(),
+                path: None,
+                access: Access::Read,
+                protocol: ShareProtocol::Smb,
+            }),
         );
         obs.normalize();
         let Event::Share(share) = &obs.event else { unreachable!() };

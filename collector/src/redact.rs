@@ -70,19 +70,37 @@ fn apply(token: &str, action: Action) -> String {
 /// Options of any tool whose value is a secret (compared case-insensitively,
 /// after stripping leading dashes). `-Password` is PowerShell's spelling.
 const SECRET_OPTION_NAMES: &[&str] = &[
-    "password", "passwd", "pass", "pwd", "secret", "token", "apikey", "api-key", "api_key",
-    "access-key", "secret-key", "client-secret", "auth-token", "private-key", "passphrase",
-    "http-password", "ftp-password", "proxy-password", "accesstoken", "bearer",
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "api-key",
+    "api_key",
+    "access-key",
+    "secret-key",
+    "client-secret",
+    "auth-token",
+    "private-key",
+    "passphrase",
+    "http-password",
+    "ftp-password",
+    "proxy-password",
+    "accesstoken",
+    "bearer",
 ];
 
 /// Suffixes that make any option a secret one: `--db-password`, `--admin_token`.
-const SECRET_OPTION_SUFFIXES: &[&str] = &["password", "passwd", "secret", "token", "apikey", "api-key", "api_key", "passphrase"];
+const SECRET_OPTION_SUFFIXES: &[&str] =
+    &["password", "passwd", "secret", "token", "apikey", "api-key", "api_key", "passphrase"];
 
 fn is_secret_option(name: &str) -> bool {
     SECRET_OPTION_NAMES.contains(&name)
-        || SECRET_OPTION_SUFFIXES.iter().any(|suffix| {
-            name.strip_suffix(suffix).is_some_and(|head| head.ends_with('-') || head.ends_with('_'))
-        })
+        || SECRET_OPTION_SUFFIXES
+            .iter()
+            .any(|suffix| name.strip_suffix(suffix).is_some_and(|head| head.ends_with('-') || head.ends_with('_')))
 }
 
 /// Marks the value starting at `start` as secret. A PowerShell or shell
@@ -201,7 +219,9 @@ fn leading_quote(token: &str) -> usize {
 fn tool_specific(program: &str, tokens: &[&str], i: usize, plan: &mut [Action]) -> Option<usize> {
     let token = tokens[i];
     for (tools, flags) in TOOL_SECRET_FLAGS {
-        if tools.contains(&program) && flags.iter().any(|f| token.eq_ignore_ascii_case(f) && (f.starts_with('/') || token == *f)) {
+        if tools.contains(&program)
+            && flags.iter().any(|f| token.eq_ignore_ascii_case(f) && (f.starts_with('/') || token == *f))
+        {
             if i + 1 < tokens.len() {
                 plan[i + 1] = Action::Whole;
             }
@@ -267,8 +287,9 @@ fn tool_specific(program: &str, tokens: &[&str], i: usize, plan: &mut [Action]) 
 
 static URL_CREDENTIALS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@]*):([^/\s@]+)@").unwrap());
-static URL_TOKEN_USER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b([a-z][a-z0-9+.\-]*://)(gh[pousr]_[A-Za-z0-9]{16,}|[A-Za-z0-9_\-]{32,})@").unwrap());
+static URL_TOKEN_USER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b([a-z][a-z0-9+.\-]*://)(gh[pousr]_[A-Za-z0-9]{16,}|[A-Za-z0-9_\-]{32,})@").unwrap()
+});
 static AUTH_SCHEME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(bearer|basic|token|ntlm|negotiate)\s+[A-Za-z0-9._~+/=\-]{8,}").unwrap());
 static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
@@ -410,10 +431,8 @@ mod tests {
 
     #[test]
     fn argv_form() {
-        let argv: Vec<String> = ["/usr/bin/mysql", "-u", "root", "-pS3cret", "--password", "other"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let argv: Vec<String> =
+            ["/usr/bin/mysql", "-u", "root", "-pS3cret", "--password", "other"].iter().map(|s| s.to_string()).collect();
         let out = redact_argv(&argv);
         assert_eq!(out, vec!["/usr/bin/mysql", "-u", "root", "-p[REDACTED]", "--password", "[REDACTED]"]);
     }

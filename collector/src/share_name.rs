@@ -7,10 +7,7 @@
 pub fn normalize_share_name(raw: &str) -> String {
     let trimmed = raw.trim();
     // smb.conf section header form.
-    let unbracketed = trimmed
-        .strip_prefix('[')
-        .and_then(|s| s.strip_suffix(']'))
-        .unwrap_or(trimmed);
+    let unbracketed = trimmed.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(trimmed);
     let unified = unbracketed.replace('/', "\\");
     let name = if let Some(rest) = unified.strip_prefix("\\\\") {
         // \\server\share[\path...]: the second component is the share.

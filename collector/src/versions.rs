@@ -22,14 +22,8 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    pub const ALL: [Protocol; 6] = [
-        Protocol::Tls,
-        Protocol::Smb,
-        Protocol::Ntlm,
-        Protocol::Ssh,
-        Protocol::Rdp,
-        Protocol::Kerberos,
-    ];
+    pub const ALL: [Protocol; 6] =
+        [Protocol::Tls, Protocol::Smb, Protocol::Ntlm, Protocol::Ssh, Protocol::Rdp, Protocol::Kerberos];
 
     pub fn as_str(self) -> &'static str {
         match self {

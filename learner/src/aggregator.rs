@@ -87,11 +87,11 @@ impl Aggregator {
                 for touch in facts_of(obs) {
                     let span = stream.produced.entry(touch.key.category()).or_insert((at, at));
                     *span = (span.0.min(at), span.1.max(at));
-                    self.delta
-                        .facts
-                        .entry((obs.host.clone(), touch.key))
-                        .or_insert_with(FactStats::empty)
-                        .record(at, &touch.evidence, self.cap);
+                    self.delta.facts.entry((obs.host.clone(), touch.key)).or_insert_with(FactStats::empty).record(
+                        at,
+                        &touch.evidence,
+                        self.cap,
+                    );
                 }
             }
         }

@@ -73,9 +73,7 @@ pub struct CoverageKey {
 /// Does coverage of `covered` attest to `wanted`? `*` covers everything,
 /// `protocol` covers every `protocol:NAME`.
 pub fn category_covers(covered: &str, wanted: &str) -> bool {
-    covered == "*"
-        || covered == wanted
-        || wanted.split_once(':').is_some_and(|(kind, _)| kind == covered)
+    covered == "*" || covered == wanted || wanted.split_once(':').is_some_and(|(kind, _)| kind == covered)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

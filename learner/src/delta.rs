@@ -35,7 +35,9 @@ pub struct InventoryEntry {
 
 impl InventoryEntry {
     pub fn merge(&mut self, other: &InventoryEntry) {
-        if other.last_seen > self.last_seen || (other.last_seen == self.last_seen && other.attrs_text() > self.attrs_text()) {
+        if other.last_seen > self.last_seen
+            || (other.last_seen == self.last_seen && other.attrs_text() > self.attrs_text())
+        {
             self.attrs = other.attrs.clone();
         }
         self.first_seen = self.first_seen.min(other.first_seen);

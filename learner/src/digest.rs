@@ -18,9 +18,24 @@ impl Profile {
         }
         for f in self.facts(None)? {
             let s = &f.stats;
-            line(format!("fact\t{}\t{}\t{}\t{}\t{}\t{:?}\t{:?}", f.host, f.key.to_text(), s.count, s.first_seen, s.last_seen, s.days, s.hours));
+            line(format!(
+                "fact\t{}\t{}\t{}\t{}\t{}\t{:?}\t{:?}",
+                f.host,
+                f.key.to_text(),
+                s.count,
+                s.first_seen,
+                s.last_seen,
+                s.days,
+                s.hours
+            ));
             for (dimension, summary) in &s.evidence {
-                line(format!("evidence\t{}\t{}\t{}\t{}", dimension.as_str(), summary.total, summary.undercount, summary.dropped));
+                line(format!(
+                    "evidence\t{}\t{}\t{}\t{}",
+                    dimension.as_str(),
+                    summary.total,
+                    summary.undercount,
+                    summary.dropped
+                ));
                 for (value, t) in &summary.values {
                     line(format!("value\t{value:?}\t{}\t{}\t{}", t.count, t.first_seen, t.last_seen));
                 }
@@ -33,7 +48,15 @@ impl Profile {
             line(format!("loss\t{}\t{}\t{}\t{}\t{}", l.host, l.source, l.category, l.day, l.lost));
         }
         for i in self.inventory(None)? {
-            line(format!("inventory\t{}\t{}\t{:?}\t{}\t{}\t{}", i.host, i.category.as_str(), i.name, serde_json::Value::Object(i.attrs.clone()), i.first_seen, i.last_seen));
+            line(format!(
+                "inventory\t{}\t{}\t{:?}\t{}\t{}\t{}",
+                i.host,
+                i.category.as_str(),
+                i.name,
+                serde_json::Value::Object(i.attrs.clone()),
+                i.first_seen,
+                i.last_seen
+            ));
         }
         Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }

@@ -150,12 +150,20 @@ mod tests {
     fn assert_within_bound(summary: &EvidenceSummary, truth: &HashMap<String, u64>, cap: usize) {
         let total: u64 = truth.values().sum();
         assert_eq!(summary.total, total);
-        assert!(summary.undercount * (cap as u64 + 1) <= total, "undercount {} > total {total}/(cap+1)", summary.undercount);
+        assert!(
+            summary.undercount * (cap as u64 + 1) <= total,
+            "undercount {} > total {total}/(cap+1)",
+            summary.undercount
+        );
         assert!(summary.values.len() <= cap);
         for (value, true_count) in truth {
             let listed = summary.values.get(value).map_or(0, |t| t.count);
             assert!(listed <= *true_count, "{value}: listed {listed} > true {true_count}");
-            assert!(listed + summary.undercount >= *true_count, "{value}: {listed}+{} < {true_count}", summary.undercount);
+            assert!(
+                listed + summary.undercount >= *true_count,
+                "{value}: {listed}+{} < {true_count}",
+                summary.undercount
+            );
         }
     }
 
@@ -209,10 +217,14 @@ mod tests {
         }
         assert!(s.values.contains_key("scanner"));
         assert!(s.dropped > 9_000);
-        assert_within_bound(&s, &{
-            let mut m: HashMap<String, u64> = (0..10_000).map(|i| (format!("one-off-{i}"), 1)).collect();
-            m.insert("scanner".into(), 10_000);
-            m
-        }, 16);
+        assert_within_bound(
+            &s,
+            &{
+                let mut m: HashMap<String, u64> = (0..10_000).map(|i| (format!("one-off-{i}"), 1)).collect();
+                m.insert("scanner".into(), 10_000);
+                m
+            },
+            16,
+        );
     }
 }

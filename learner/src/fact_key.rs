@@ -24,17 +24,46 @@ pub enum FactKey {
         anonymous: bool,
     },
     /// An algorithm negotiated inside a protocol (`slot`: cipher, kex, mac, host_key, etype).
-    Algorithm { protocol: Protocol, slot: String, name: String, role: Option<Role>, port: Option<u16> },
+    Algorithm {
+        protocol: Protocol,
+        slot: String,
+        name: String,
+        role: Option<Role>,
+        port: Option<u16>,
+    },
     /// A flow accepted on (server) or opened to (client) a service port.
-    Connection { transport: Transport, role: Option<Role>, port: Option<u16> },
-    Share { protocol: ShareProtocol, share: String, access: Access },
-    Script { interpreter: String, engine_version: Option<String> },
-    Exec { image: String },
-    Service { service: String, action: ServiceAction },
+    Connection {
+        transport: Transport,
+        role: Option<Role>,
+        port: Option<u16>,
+    },
+    Share {
+        protocol: ShareProtocol,
+        share: String,
+        access: Access,
+    },
+    Script {
+        interpreter: String,
+        engine_version: Option<String>,
+    },
+    Exec {
+        image: String,
+    },
+    Service {
+        service: String,
+        action: ServiceAction,
+    },
     /// Users are part of the key (not only evidence): allowlists such as
     /// sshd `AllowUsers` must be exact, whatever the evidence cap.
-    Logon { service: String, method: String, success: bool, user: Option<String> },
-    Module { name: String },
+    Logon {
+        service: String,
+        method: String,
+        success: bool,
+        user: Option<String>,
+    },
+    Module {
+        name: String,
+    },
 }
 
 /// `detail` keys that name a negotiated algorithm.
@@ -82,17 +111,18 @@ impl FactKey {
             None => "",
         };
         match self {
-            FactKey::Protocol { negotiated, role: r, port: p, anonymous } => format!(
-                "{negotiated}{}{}{}",
-                if *anonymous { " (anonymous session)" } else { "" },
-                role(r),
-                port(p)
-            ),
+            FactKey::Protocol { negotiated, role: r, port: p, anonymous } => {
+                format!("{negotiated}{}{}{}", if *anonymous { " (anonymous session)" } else { "" }, role(r), port(p))
+            }
             FactKey::Algorithm { protocol, slot, name, role: r, port: p } => {
                 format!("{protocol} {slot} {name}{}{}", role(r), port(p))
             }
-            FactKey::Connection { transport, role: r, port: p } => format!("{}{}{}", transport.as_str(), role(r), port(p)),
-            FactKey::Share { protocol, share, access } => format!("{} share {share} ({})", protocol.as_str(), access.as_str()),
+            FactKey::Connection { transport, role: r, port: p } => {
+                format!("{}{}{}", transport.as_str(), role(r), port(p))
+            }
+            FactKey::Share { protocol, share, access } => {
+                format!("{} share {share} ({})", protocol.as_str(), access.as_str())
+            }
             FactKey::Script { interpreter, engine_version } => match engine_version {
                 Some(v) => format!("{interpreter} (engine {v})"),
                 None => interpreter.clone(),
@@ -133,7 +163,12 @@ pub fn facts_of(obs: &Observation) -> Vec<Touch> {
     match &obs.event {
         Event::Protocol(p) => {
             let port = service_port(obs);
-            keys.push(FactKey::Protocol { negotiated: p.negotiated, role: obs.role, port, anonymous: obs.is_anonymous() });
+            keys.push(FactKey::Protocol {
+                negotiated: p.negotiated,
+                role: obs.role,
+                port,
+                anonymous: obs.is_anonymous(),
+            });
             for slot in ALGORITHM_SLOTS {
                 if let Some(name) = obs.detail_str(slot) {
                     keys.push(FactKey::Algorithm {
@@ -147,7 +182,9 @@ pub fn facts_of(obs: &Observation) -> Vec<Touch> {
             }
             object = obs.detail_str("sni").map(str::to_string);
         }
-        Event::Connection(c) => keys.push(FactKey::Connection { transport: c.transport, role: obs.role, port: service_port(obs) }),
+        Event::Connection(c) => {
+            keys.push(FactKey::Connection { transport: c.transport, role: obs.role, port: service_port(obs) })
+        }
         Event::Share(s) => {
             keys.push(FactKey::Share { protocol: s.protocol, share: s.share.clone(), access: s.access });
             object = s.path.clone();
@@ -210,7 +247,10 @@ mod tests {
             anonymous: false,
         };
         let text = key.to_text();
-        assert_eq!(text, r#"{"kind":"protocol","negotiated":{"protocol":"tls","version":"tls1.0"},"role":"server","port":8443}"#);
+        assert_eq!(
+            text,
+            r#"{"kind":"protocol","negotiated":{"protocol":"tls","version":"tls1.0"},"role":"server","port":8443}"#
+        );
         assert_eq!(FactKey::from_text(&text).unwrap(), key);
         assert_eq!(key.category(), "protocol:tls");
     }

@@ -74,7 +74,10 @@ impl Profile {
         }
         let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(sql)?;
         if version == 0 && tables > 0 {
-            return Err(ProfileError::NotAProfile { path: path.into(), reason: "it is a SQLite database of something else".into() });
+            return Err(ProfileError::NotAProfile {
+                path: path.into(),
+                reason: "it is a SQLite database of something else".into(),
+            });
         }
         if version > 0 {
             let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(sql)?;
@@ -339,7 +342,14 @@ fn write_fact(tx: &Transaction<'_>, host: &str, key: &FactKey, stats: &FactStats
     )?;
     for (dimension, summary) in &merged.evidence {
         for (value, tally) in &summary.values {
-            insert.execute(params![id, dimension.as_str(), value, tally.count as i64, tally.first_seen, tally.last_seen])?;
+            insert.execute(params![
+                id,
+                dimension.as_str(),
+                value,
+                tally.count as i64,
+                tally.first_seen,
+                tally.last_seen
+            ])?;
         }
         totals.execute(params![
             id,

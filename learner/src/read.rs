@@ -112,9 +112,11 @@ impl Profile {
             for row in rows {
                 let (id, host, key_text, count, first_seen, last_seen, hours) = row.map_err(|e| self.err(e))?;
                 let damaged = |reason: String| ProfileError::Damaged { path: self.path().into(), reason };
-                let key = FactKey::from_text(&key_text).map_err(|e| damaged(format!("fact {id} has an unreadable key: {e}")))?;
-                let hours = decode_hours(&hours)
-                    .ok_or_else(|| damaged(format!("fact {id} has an hour histogram that is not {HOURS_PER_WEEK} counters")))?;
+                let key = FactKey::from_text(&key_text)
+                    .map_err(|e| damaged(format!("fact {id} has an unreadable key: {e}")))?;
+                let hours = decode_hours(&hours).ok_or_else(|| {
+                    damaged(format!("fact {id} has an hour histogram that is not {HOURS_PER_WEEK} counters"))
+                })?;
                 facts.push(Fact {
                     host,
                     key,
@@ -214,7 +216,8 @@ impl Profile {
                 let damaged = |reason: String| ProfileError::Damaged { path: self.path().into(), reason };
                 let category: InventoryCategory = serde_json::from_value(Value::String(category.clone()))
                     .map_err(|_| damaged(format!("unknown inventory category `{category}`")))?;
-                let attrs = serde_json::from_str(&attrs).map_err(|e| damaged(format!("inventory attrs of {name}: {e}")))?;
+                let attrs =
+                    serde_json::from_str(&attrs).map_err(|e| damaged(format!("inventory attrs of {name}: {e}")))?;
                 out.push(InventoryRecord { host, category, name, attrs, first_seen, last_seen });
             }
             Ok(out)

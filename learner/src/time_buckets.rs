@@ -13,9 +13,7 @@ pub fn day_of(ms: i64) -> i64 {
 }
 
 pub fn date_of_day(day: i64) -> NaiveDate {
-    DateTime::<Utc>::from_timestamp_millis(day * MS_PER_DAY)
-        .map(|t| t.date_naive())
-        .unwrap_or(NaiveDate::MIN)
+    DateTime::<Utc>::from_timestamp_millis(day * MS_PER_DAY).map(|t| t.date_naive()).unwrap_or(NaiveDate::MIN)
 }
 
 /// 0 = Monday 00:00–00:59 UTC, 167 = Sunday 23:00–23:59 UTC.

@@ -40,7 +40,7 @@ proptest! {
         flushes in prop::collection::vec(0usize..120, 0..8),
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let reference = build(&dir.path().join("a.db"), &[observations.clone()], &[]);
+        let reference = build(&dir.path().join("a.db"), std::slice::from_ref(&observations), &[]);
 
         // A deterministic shuffle driven by the generated seed.
         let mut shuffled = observations.clone();
@@ -67,9 +67,9 @@ proptest! {
         c in prop::collection::vec(observation(), 0..60),
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let pa = build(&dir.path().join("a.db"), &[a.clone()], &[]);
-        let pb = build(&dir.path().join("b.db"), &[b.clone()], &[]);
-        let pc = build(&dir.path().join("c.db"), &[c.clone()], &[]);
+        let pa = build(&dir.path().join("a.db"), std::slice::from_ref(&a), &[]);
+        let pb = build(&dir.path().join("b.db"), std::slice::from_ref(&b), &[]);
+        let pc = build(&dir.path().join("c.db"), std::slice::from_ref(&c), &[]);
 
         // (A + B) + C
         let mut left = Profile::create_or_open(&dir.path().join("left.db")).unwrap();

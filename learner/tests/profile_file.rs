@@ -70,10 +70,7 @@ fn damaged_profile_is_reported() {
     }
     std::fs::write(&path, &bytes).unwrap();
     let err = Profile::open(&path).err().unwrap();
-    assert!(
-        matches!(err, ProfileError::Damaged { .. } | ProfileError::NotAProfile { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, ProfileError::Damaged { .. } | ProfileError::NotAProfile { .. }), "{err:?}");
 }
 
 #[test]

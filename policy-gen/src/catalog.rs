@@ -59,7 +59,11 @@ impl Catalog {
 
 fn check_rule(rule: &Rule) -> Result<(), String> {
     if rule.render.platform() != rule.platform {
-        return Err(format!("renders for {} but the rule is for {}", rule.render.platform().as_str(), rule.platform.as_str()));
+        return Err(format!(
+            "renders for {} but the rule is for {}",
+            rule.render.platform().as_str(),
+            rule.platform.as_str()
+        ));
     }
     if rule.categories.is_empty() {
         return Err("lists no coverage `categories`".into());
@@ -75,7 +79,9 @@ fn check_rule(rule: &Rule) -> Result<(), String> {
                 parse(v)?;
             }
             let levels = match &rule.render {
-                RenderSpec::SmbServerConfiguration { levels, .. } | RenderSpec::SambaGlobal { levels, .. } => Some(levels),
+                RenderSpec::SmbServerConfiguration { levels, .. } | RenderSpec::SambaGlobal { levels, .. } => {
+                    Some(levels)
+                }
                 _ => None,
             };
             if let Some(levels) = levels {
@@ -89,7 +95,9 @@ fn check_rule(rule: &Rule) -> Result<(), String> {
                 }
             }
         }
-        ShapeSpec::DisableUnlessUsed { usage } | ShapeSpec::SettingUnlessUsed { usage } | ShapeSpec::Allowlist { usage, .. } => {
+        ShapeSpec::DisableUnlessUsed { usage }
+        | ShapeSpec::SettingUnlessUsed { usage }
+        | ShapeSpec::Allowlist { usage, .. } => {
             if let (Some(p), Some(versions)) = (usage.protocol, &usage.versions) {
                 for v in versions {
                     Negotiated::parse(p, v)?;

@@ -10,11 +10,27 @@ pub fn markdown(catalog: &Catalog) -> String {
     let mut out = String::from(
         "# Rule catalog\n\n<!-- Generated from policy-gen/rules/*.toml by `temper rules --markdown`; a test checks it. -->\n\n",
     );
-    writeln!(out, "{} rules. Shapes and decision states are explained in [policy-format.md](policy-format.md).\n", catalog.rules().len()).unwrap();
+    writeln!(
+        out,
+        "{} rules. Shapes and decision states are explained in [policy-format.md](policy-format.md).\n",
+        catalog.rules().len()
+    )
+    .unwrap();
     writeln!(out, "| Rule | Platform | Shape | Setting | Scope |").unwrap();
     writeln!(out, "|---|---|---|---|---|").unwrap();
     for r in catalog.rules() {
-        writeln!(out, "| [{}](#{}) | {} | {} | {} = {} | {:?} |", r.id, r.id, r.platform.as_str(), r.shape.name(), md(&r.setting.name), md(&r.setting.value), r.scope).unwrap();
+        writeln!(
+            out,
+            "| [{}](#{}) | {} | {} | {} = {} | {:?} |",
+            r.id,
+            r.id,
+            r.platform.as_str(),
+            r.shape.name(),
+            md(&r.setting.name),
+            md(&r.setting.value),
+            r.scope
+        )
+        .unwrap();
     }
     for r in catalog.rules() {
         writeln!(out, "\n## {}\n", r.id).unwrap();
@@ -28,15 +44,24 @@ pub fn markdown(catalog: &Catalog) -> String {
             }
             ShapeSpec::RemoveUnused { inventory, candidates, .. } => {
                 if candidates.is_empty() {
-                    writeln!(out, "- Decides: each {} in the inventory that was never used", inventory.as_str()).unwrap();
+                    writeln!(out, "- Decides: each {} in the inventory that was never used", inventory.as_str())
+                        .unwrap();
                 } else {
-                    let names: Vec<String> = candidates.iter().map(|c| match &c.cis { Some(cis) => format!("{} (CIS {cis})", c.name), None => c.name.clone() }).collect();
+                    let names: Vec<String> = candidates
+                        .iter()
+                        .map(|c| match &c.cis {
+                            Some(cis) => format!("{} (CIS {cis})", c.name),
+                            None => c.name.clone(),
+                        })
+                        .collect();
                     writeln!(out, "- Decides: each of {} never used", names.join(", ")).unwrap();
                 }
             }
             _ => {}
         }
-        for (name, value) in [("CIS", &r.references.cis), ("ComplianceAsCode", &r.references.cac), ("STIG", &r.references.stig)] {
+        for (name, value) in
+            [("CIS", &r.references.cis), ("ComplianceAsCode", &r.references.cac), ("STIG", &r.references.stig)]
+        {
             if let Some(v) = value {
                 writeln!(out, "- {name}: {}", md(v)).unwrap();
             }

@@ -4,7 +4,10 @@
 use crate::rule::{Applicability, InventoryProbe, Platform};
 use temper_collector::inventory::settings;
 use temper_collector::InventoryCategory;
-use temper_learner::{assess_category, CategoryCoverage, CoverageWindow, Fact, HostRecord, InventoryRecord, LossRecord, Profile, ProfileError};
+use temper_learner::{
+    assess_category, CategoryCoverage, CoverageWindow, Fact, HostRecord, InventoryRecord, LossRecord, Profile,
+    ProfileError,
+};
 
 pub struct HostView {
     pub record: HostRecord,

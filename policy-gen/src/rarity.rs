@@ -69,8 +69,10 @@ fn assess(fact: &Fact, peer_state: &dyn Fn(&str) -> State, peerless_days: usize)
             (State::Exception, None)
         }
     } else if peers.iter().any(|p| p.state == Some(State::Exception)) {
-        let rare: Vec<&str> = peers.iter().filter(|p| p.state == Some(State::Review)).map(|p| p.value.as_str()).collect();
-        let note = (!rare.is_empty()).then(|| format!("also used by peer(s) seen on a single day only: {}", rare.join(", ")));
+        let rare: Vec<&str> =
+            peers.iter().filter(|p| p.state == Some(State::Review)).map(|p| p.value.as_str()).collect();
+        let note =
+            (!rare.is_empty()).then(|| format!("also used by peer(s) seen on a single day only: {}", rare.join(", ")));
         (State::Exception, note)
     } else {
         let who = if peers.len() == 1 { "a single peer" } else { "peers" };

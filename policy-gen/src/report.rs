@@ -24,7 +24,14 @@ pub fn markdown(policy: &Policy) -> String {
     )
     .unwrap();
     if let (Some(from), Some(to)) = (policy.profile.window_from, policy.profile.window_to) {
-        writeln!(w, "Observation window: {} → {} ({:.1} days).", from.format("%Y-%m-%d"), to.format("%Y-%m-%d"), (to - from).num_hours() as f64 / 24.0).unwrap();
+        writeln!(
+            w,
+            "Observation window: {} → {} ({:.1} days).",
+            from.format("%Y-%m-%d"),
+            to.format("%Y-%m-%d"),
+            (to - from).num_hours() as f64 / 24.0
+        )
+        .unwrap();
     }
     writeln!(
         w,
@@ -74,7 +81,8 @@ pub fn markdown(policy: &Policy) -> String {
         .unwrap();
     }
 
-    let held: Vec<&Decision> = policy.decisions.iter().filter(|d| d.state != State::Enforce || d.scope != Scope::Host).collect();
+    let held: Vec<&Decision> =
+        policy.decisions.iter().filter(|d| d.state != State::Enforce || d.scope != Scope::Host).collect();
     if !held.is_empty() {
         writeln!(w, "\n## Held back or recommended elsewhere, with evidence\n").unwrap();
     }
@@ -174,9 +182,15 @@ fn write_usage(w: &mut String, u: &Usage) {
     )
     .unwrap();
     if !u.evidence_exact {
-        writeln!(w, "Evidence overflowed its cap: the heaviest hitters are listed, counts may be low by up to {}.\n", u.undercount).unwrap();
+        writeln!(
+            w,
+            "Evidence overflowed its cap: the heaviest hitters are listed, counts may be low by up to {}.\n",
+            u.undercount
+        )
+        .unwrap();
     }
-    let lists: [(&str, &Vec<Witness>); 4] = [("Peer", &u.peers), ("User", &u.users), ("Process", &u.processes), ("What", &u.objects)];
+    let lists: [(&str, &Vec<Witness>); 4] =
+        [("Peer", &u.peers), ("User", &u.users), ("Process", &u.processes), ("What", &u.objects)];
     if lists.iter().all(|(_, l)| l.is_empty()) {
         return;
     }

@@ -26,7 +26,12 @@ impl Default for Sufficiency {
 
 impl Sufficiency {
     /// Coverage notes for `categories`, and why they are insufficient, if they are.
-    pub fn check(&self, host: &HostView, categories: &[String], since: Option<i64>) -> (Vec<CoverageNote>, Option<String>) {
+    pub fn check(
+        &self,
+        host: &HostView,
+        categories: &[String],
+        since: Option<i64>,
+    ) -> (Vec<CoverageNote>, Option<String>) {
         let mut notes = Vec::new();
         let mut problems = Vec::new();
         for category in categories {
@@ -45,7 +50,8 @@ impl Sufficiency {
                 problems.push(format!("no source watched {category}"));
             } else if days_covered < self.min_days {
                 let from = if since.is_some() { " since it appeared" } else { "" };
-                problems.push(format!("{category} watched for {days_covered:.1} days{from} (minimum {})", self.min_days));
+                problems
+                    .push(format!("{category} watched for {days_covered:.1} days{from} (minimum {})", self.min_days));
             } else if share > self.max_lossy_share {
                 problems.push(format!(
                     "{category} lost events on {lossy} of {} days ({:.0}% > {:.0}%)",

@@ -42,9 +42,10 @@ impl UsageMatcher {
             FactKey::Connection { role, .. } => self.role.is_none_or(|r| Some(r) == *role),
             FactKey::Script { interpreter, engine_version } => {
                 self.interpreters.as_ref().is_none_or(|list| list.iter().any(|i| i == interpreter))
-                    && self.engine_version_prefix.as_ref().is_none_or(|prefix| {
-                        engine_version.as_deref().is_some_and(|v| v.starts_with(prefix.as_str()))
-                    })
+                    && self
+                        .engine_version_prefix
+                        .as_ref()
+                        .is_none_or(|prefix| engine_version.as_deref().is_some_and(|v| v.starts_with(prefix.as_str())))
             }
             FactKey::Logon { service, method, success, user } => {
                 self.service.as_ref().is_none_or(|s| s == service)
@@ -66,7 +67,9 @@ impl UsageMatcher {
         match key {
             FactKey::Protocol { negotiated, .. } => self.protocol.is_none_or(|p| p == negotiated.protocol()),
             FactKey::Logon { service, .. } => self.service.as_ref().is_none_or(|s| s == service),
-            FactKey::Script { interpreter, .. } => self.interpreters.as_ref().is_none_or(|list| list.contains(interpreter)),
+            FactKey::Script { interpreter, .. } => {
+                self.interpreters.as_ref().is_none_or(|list| list.contains(interpreter))
+            }
             other => self.matches(other),
         }
     }

@@ -89,9 +89,14 @@ fn hostile_share_and_host_names_stay_inside_powershell_literals() {
     let names = hostile();
     let host = "fs01\nWrite-Host owned";
     let mut obs = windows_host(host, 30, "standalone");
-    obs.push(inventory(host, 0, names.iter().map(|n| InventoryItem::new(InventoryCategory::Share, n.as_str())).collect()));
+    obs.push(inventory(
+        host,
+        0,
+        names.iter().map(|n| InventoryItem::new(InventoryCategory::Share, n.as_str())).collect(),
+    ));
     let policy = policy_of(&obs);
-    let removals = policy.decisions.iter().filter(|d| d.rule == "win-unused-shares" && d.state == State::Enforce).count();
+    let removals =
+        policy.decisions.iter().filter(|d| d.rule == "win-unused-shares" && d.state == State::Enforce).count();
     assert_eq!(removals, names.len(), "every hostile share is unused, so proposed for removal");
 
     let dir = tempfile::tempdir().unwrap();
@@ -111,7 +116,11 @@ fn hostile_share_and_host_names_stay_inside_powershell_literals() {
 fn hostile_strings_never_break_the_report() {
     let names = hostile();
     let mut obs = windows_host("fs", 30, "standalone");
-    obs.push(inventory("fs", 0, names.iter().map(|n| InventoryItem::new(InventoryCategory::Share, n.as_str())).collect()));
+    obs.push(inventory(
+        "fs",
+        0,
+        names.iter().map(|n| InventoryItem::new(InventoryCategory::Share, n.as_str())).collect(),
+    ));
     for (i, name) in names.iter().enumerate() {
         for d in [1, 5] {
             obs.push(share_use("fs", at(d, 9), name, Access::Write, i as u8).with_user(name.as_str()));
@@ -196,7 +205,13 @@ fn install_into_a_root_then_rollback_restores_byte_identical_files() {
     assert!(root.path().join("etc/modprobe.d/temper-blacklist.conf").exists());
     assert!(std::fs::read_to_string(&nft_conf).unwrap().contains("include \"/etc/temper/nftables.nft\""));
 
-    let rollback = std::fs::read_dir(root.path().join("var/backups/temper")).unwrap().next().unwrap().unwrap().path().join("rollback.sh");
+    let rollback = std::fs::read_dir(root.path().join("var/backups/temper"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join("rollback.sh");
     let out = Command::new("sh").arg(&rollback).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::read(&existing).unwrap(), before_drop_in);
@@ -207,8 +222,17 @@ fn install_into_a_root_then_rollback_restores_byte_identical_files() {
 
 /// A real tool for a validation test: skip with a reason, or fail under TEMPER_REQUIRE_LIVE=1.
 fn live_tool(tool: &str, needs_root: bool) -> bool {
-    let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().map(|o| o.status.success()).unwrap_or(false);
-    let root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
     let missing = if !found {
         Some(format!("{tool} is not installed"))
     } else if needs_root && !root {
@@ -218,7 +242,9 @@ fn live_tool(tool: &str, needs_root: bool) -> bool {
     };
     match missing {
         None => true,
-        Some(reason) if std::env::var("TEMPER_REQUIRE_LIVE").as_deref() == Ok("1") => panic!("TEMPER_REQUIRE_LIVE=1 but {reason}"),
+        Some(reason) if std::env::var("TEMPER_REQUIRE_LIVE").as_deref() == Ok("1") => {
+            panic!("TEMPER_REQUIRE_LIVE=1 but {reason}")
+        }
         Some(reason) => {
             eprintln!("skipped: {reason}");
             false

@@ -43,7 +43,10 @@ fn min_version_with_nothing_observed_proposes_the_target_for_tls_listeners() {
     obs.push(inventory(
         "web",
         0,
-        vec![InventoryItem::new(InventoryCategory::Listener, "nginx:443").with_attr("port", 443).with_attr("process", "nginx").with_attr("tls", true)],
+        vec![InventoryItem::new(InventoryCategory::Listener, "nginx:443")
+            .with_attr("port", 443)
+            .with_attr("process", "nginx")
+            .with_attr("tls", true)],
     ));
     let policy = policy_of(&obs);
     let d = decision(&policy, "linux-tls-min-version", Some("port 443"));
@@ -178,7 +181,8 @@ fn allowlists_are_exact_with_the_keep_list_and_never_empty() {
 #[test]
 fn remove_unused_removes_only_what_nobody_used_and_keeps_admin_shares() {
     let mut obs = windows_host("fs", 30, "standalone");
-    let share = |name: &str| InventoryItem::new(InventoryCategory::Share, name).with_attr("path", format!("D:\\{name}"));
+    let share =
+        |name: &str| InventoryItem::new(InventoryCategory::Share, name).with_attr("path", format!("D:\\{name}"));
     obs.push(inventory("fs", 0, vec![share("scans"), share("old"), share("IPC$"), share("C$"), share("ADMIN$")]));
     obs.push(inventory("fs", 25, vec![share("new")]));
     for d in [1, 4, 8] {
@@ -192,7 +196,10 @@ fn remove_unused_removes_only_what_nobody_used_and_keeps_admin_shares() {
     assert_eq!(new.state, State::Insufficient, "{}", new.reason);
     assert!(new.reason.contains("since it appeared"));
     for admin in ["IPC$", "C$", "ADMIN$"] {
-        assert!(!policy.decisions.iter().any(|d| d.subject.as_deref() == Some(&format!("share {admin}"))), "{admin} is never proposed");
+        assert!(
+            !policy.decisions.iter().any(|d| d.subject.as_deref() == Some(&format!("share {admin}"))),
+            "{admin} is never proposed"
+        );
     }
 }
 
@@ -203,7 +210,11 @@ fn modules_loaded_per_inventory_are_kept() {
     obs.push(Observation::new(at(2, 1), "web", "ebpf", Event::Module(ModuleLoad { name: "sctp".into() })));
     obs.push(Observation::new(at(9, 1), "web", "ebpf", Event::Module(ModuleLoad { name: "sctp".into() })));
     let policy = policy_of(&obs);
-    assert_eq!(state(&policy, "linux-kernel-modules", Some("module usb-storage")), State::Exception, "usb-storage is usb_storage in the kernel");
+    assert_eq!(
+        state(&policy, "linux-kernel-modules", Some("module usb-storage")),
+        State::Exception,
+        "usb-storage is usb_storage in the kernel"
+    );
     assert_eq!(state(&policy, "linux-kernel-modules", Some("module sctp")), State::Exception);
     assert_eq!(state(&policy, "linux-kernel-modules", Some("module cramfs")), State::Enforce);
     let cramfs = decision(&policy, "linux-kernel-modules", Some("module cramfs"));
@@ -218,7 +229,8 @@ fn insufficient_when_watched_too_briefly_or_losing_events() {
     assert_eq!(d.state, State::Insufficient);
     assert!(d.reason.contains("logon watched for 10.0 days"), "{}", d.reason);
     // --min-days moves the bar.
-    let options = PolicyOptions { sufficiency: Sufficiency { min_days: 7.0, max_lossy_share: 0.1 }, ..Default::default() };
+    let options =
+        PolicyOptions { sufficiency: Sufficiency { min_days: 7.0, max_lossy_share: 0.1 }, ..Default::default() };
     assert_eq!(state(&policy_with(&short, &options), "linux-sshd-permit-root-login", None), State::Enforce);
 
     // Losing events on 5 of 30 days is material; one burst is not.
@@ -303,7 +315,12 @@ fn rules_for_absent_services_are_not_applicable() {
 
 #[test]
 fn unknown_platform_applies_no_rule() {
-    let policy = policy_of(&[Observation::new(at(1, 1), "mystery", "wire", Event::Connection(ConnectionUse { transport: Transport::Tcp }))]);
+    let policy = policy_of(&[Observation::new(
+        at(1, 1),
+        "mystery",
+        "wire",
+        Event::Connection(ConnectionUse { transport: Transport::Tcp }),
+    )]);
     assert!(policy.decisions.is_empty());
     assert!(policy.not_applicable.iter().all(|n| n.reason.contains("platform is unknown")));
 }

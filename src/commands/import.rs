@@ -40,7 +40,8 @@ pub fn import_into(profile: &mut Profile, files: &[PathBuf], skip_invalid: bool)
         let (input, size) = open_input(path)?;
         let bar = progress::bytes(size, &path.display().to_string());
         let name = path.display().to_string();
-        let mut reader = JsonlReader::new(BufReader::new(bar.wrap_read(input as Box<dyn Read>)), name.clone()).skip_invalid(skip_invalid);
+        let mut reader = JsonlReader::new(BufReader::new(bar.wrap_read(input as Box<dyn Read>)), name.clone())
+            .skip_invalid(skip_invalid);
         for obs in reader.by_ref() {
             aggregator.ingest(&obs?);
             summary.observations += 1;

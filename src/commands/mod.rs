@@ -13,7 +13,9 @@ use crate::args::{Cli, Command, ImportCommand, PolicyCommand, ProfileCommand};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Import(ImportCommand::Jsonl { files, skip_invalid, json }) => import::jsonl(&cli.profile, &files, skip_invalid, json),
+        Command::Import(ImportCommand::Jsonl { files, skip_invalid, json }) => {
+            import::jsonl(&cli.profile, &files, skip_invalid, json)
+        }
         Command::Decode { files, skip_invalid } => decode::run(&files, skip_invalid),
         Command::Profile(ProfileCommand::Show { json, facts }) => profile::show(&cli.profile, json, facts),
         Command::Profile(ProfileCommand::Merge { inputs, output }) => profile::merge(&inputs, &output),

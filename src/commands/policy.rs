@@ -25,7 +25,9 @@ pub fn generate(profile_path: &Path, args: &GenerateArgs) -> anyhow::Result<()> 
         let counts: serde_json::Map<String, serde_json::Value> = policy
             .counts_by_host()
             .into_iter()
-            .map(|(host, c)| (host, serde_json::json!({"enforce": c[0], "exception": c[1], "review": c[2], "insufficient": c[3]})))
+            .map(|(host, c)| {
+                (host, serde_json::json!({"enforce": c[0], "exception": c[1], "review": c[2], "insufficient": c[3]}))
+            })
             .collect();
         println!("{}", serde_json::json!({ "policy": args.output.display().to_string(), "hosts": counts }));
     } else {
@@ -41,10 +43,23 @@ pub fn summary_table(policy: &Policy) -> String {
         .counts_by_host()
         .into_iter()
         .map(|(host, c)| {
-            let platform = policy.hosts.iter().find(|h| h.host == host).and_then(|h| h.platform).map(|p| p.as_str()).unwrap_or("unknown");
+            let platform = policy
+                .hosts
+                .iter()
+                .find(|h| h.host == host)
+                .and_then(|h| h.platform)
+                .map(|p| p.as_str())
+                .unwrap_or("unknown");
             vec![host, platform.to_string(), c[0].to_string(), c[1].to_string(), c[2].to_string(), c[3].to_string()]
         })
         .collect();
-    let header = ["host", "platform", State::Enforce.as_str(), State::Exception.as_str(), State::Review.as_str(), State::Insufficient.as_str()];
+    let header = [
+        "host",
+        "platform",
+        State::Enforce.as_str(),
+        State::Exception.as_str(),
+        State::Review.as_str(),
+        State::Insufficient.as_str(),
+    ];
     table::render(&header, &rows)
 }

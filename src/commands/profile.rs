@@ -79,7 +79,12 @@ pub fn show(path: &Path, as_json: bool, list_facts: bool) -> anyhow::Result<()> 
         println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(());
     }
-    println!("profile {} (schema v{}, sha256 {})", path.display(), profile.schema_version(), &summary["sha256"].as_str().unwrap_or("")[..16]);
+    println!(
+        "profile {} (schema v{}, sha256 {})",
+        path.display(),
+        profile.schema_version(),
+        &summary["sha256"].as_str().unwrap_or("")[..16]
+    );
     for host in summary["hosts"].as_array().into_iter().flatten() {
         println!(
             "\n{}: {} observations, {} facts, {} → {}",
@@ -89,7 +94,8 @@ pub fn show(path: &Path, as_json: bool, list_facts: bool) -> anyhow::Result<()> 
             host["first_seen"].as_str().unwrap_or("").get(..10).unwrap_or(""),
             host["last_seen"].as_str().unwrap_or("").get(..10).unwrap_or("")
         );
-        let kinds: Vec<String> = host["facts_by_kind"].as_object().into_iter().flatten().map(|(k, v)| format!("{k} {v}")).collect();
+        let kinds: Vec<String> =
+            host["facts_by_kind"].as_object().into_iter().flatten().map(|(k, v)| format!("{k} {v}")).collect();
         println!("  facts: {}", kinds.join(", "));
         let rows: Vec<Vec<String>> = host["coverage"]
             .as_array()

@@ -50,23 +50,41 @@ fn smb(gen: &mut Generator, time: chrono::DateTime<chrono::Utc>, peer: &Endpoint
 
 fn ntlm(gen: &mut Generator, time: chrono::DateTime<chrono::Utc>, peer: &Endpoint, user: &str, workstation: &str) {
     gen.push(
-        Observation::new(time, HOST, "wire", Event::Protocol(ProtocolUse { negotiated: Negotiated::Ntlm(NtlmVersion::NtlmV2) }))
-            .with_role(Role::Server)
-            .with_local(local(445))
-            .with_peer(peer.clone())
-            .with_user(user)
-            .with_detail("workstation", workstation)
-            .with_detail("domain", "CORP"),
+        Observation::new(
+            time,
+            HOST,
+            "wire",
+            Event::Protocol(ProtocolUse { negotiated: Negotiated::Ntlm(NtlmVersion::NtlmV2) }),
+        )
+        .with_role(Role::Server)
+        .with_local(local(445))
+        .with_peer(peer.clone())
+        .with_user(user)
+        .with_detail("workstation", workstation)
+        .with_detail("domain", "CORP"),
     );
 }
 
-fn share(gen: &mut Generator, time: chrono::DateTime<chrono::Utc>, peer: &Endpoint, user: &str, name: &str, path: &str, access: Access) {
+fn share(
+    gen: &mut Generator,
+    time: chrono::DateTime<chrono::Utc>,
+    peer: &Endpoint,
+    user: &str,
+    name: &str,
+    path: &str,
+    access: Access,
+) {
     gen.push(
         Observation::new(
             time,
             HOST,
             "etw",
-            Event::Share(ShareUse { share: format!(r"\\*\{name}"), path: Some(path.into()), access, protocol: ShareProtocol::Smb }),
+            Event::Share(ShareUse {
+                share: format!(r"\\*\{name}"),
+                path: Some(path.into()),
+                access,
+                protocol: ShareProtocol::Smb,
+            }),
         )
         .with_peer(Endpoint::ip(peer.ip.expect("demo peers have addresses")))
         .with_user(user),
@@ -93,9 +111,13 @@ fn tls(gen: &mut Generator, time: chrono::DateTime<chrono::Utc>, peer: &Endpoint
 
 fn inventory_items(day: i64) -> Vec<InventoryItem> {
     let mut items = vec![
-        InventoryItem::new(Cat::Setting, "os").with_attr("value", "windows").with_attr("version", "Windows Server 2022 Standard 21H2"),
+        InventoryItem::new(Cat::Setting, "os")
+            .with_attr("value", "windows")
+            .with_attr("version", "Windows Server 2022 Standard 21H2"),
         InventoryItem::new(Cat::Setting, "timezone").with_attr("value", "Europe/Berlin"),
-        InventoryItem::new(Cat::Setting, "domain_role").with_attr("value", "member_server").with_attr("domain", "corp.example"),
+        InventoryItem::new(Cat::Setting, "domain_role")
+            .with_attr("value", "member_server")
+            .with_attr("domain", "corp.example"),
         InventoryItem::new(Cat::Setting, "LmCompatibilityLevel").with_attr("value", 3),
         InventoryItem::new(Cat::Setting, "SMB1").with_attr("value", "enabled"),
         InventoryItem::new(Cat::Share, "scans").with_attr("path", r"D:\Scans"),
@@ -109,10 +131,24 @@ fn inventory_items(day: i64) -> Vec<InventoryItem> {
         InventoryItem::new(Cat::Service, "W3SVC").with_attr("state", "running").with_attr("start", "auto"),
         InventoryItem::new(Cat::Service, "TermService").with_attr("state", "running").with_attr("start", "manual"),
         InventoryItem::new(Cat::Service, "Spooler").with_attr("state", "running").with_attr("start", "auto"),
-        InventoryItem::new(Cat::Listener, "System:445").with_attr("port", 445).with_attr("transport", "tcp").with_attr("process", "System"),
-        InventoryItem::new(Cat::Listener, "System:443").with_attr("port", 443).with_attr("transport", "tcp").with_attr("process", "System").with_attr("tls", true),
-        InventoryItem::new(Cat::Listener, "svchost:3389").with_attr("port", 3389).with_attr("transport", "tcp").with_attr("process", "svchost.exe").with_attr("tls", true),
-        InventoryItem::new(Cat::Listener, "svchost:135").with_attr("port", 135).with_attr("transport", "tcp").with_attr("process", "svchost.exe"),
+        InventoryItem::new(Cat::Listener, "System:445")
+            .with_attr("port", 445)
+            .with_attr("transport", "tcp")
+            .with_attr("process", "System"),
+        InventoryItem::new(Cat::Listener, "System:443")
+            .with_attr("port", 443)
+            .with_attr("transport", "tcp")
+            .with_attr("process", "System")
+            .with_attr("tls", true),
+        InventoryItem::new(Cat::Listener, "svchost:3389")
+            .with_attr("port", 3389)
+            .with_attr("transport", "tcp")
+            .with_attr("process", "svchost.exe")
+            .with_attr("tls", true),
+        InventoryItem::new(Cat::Listener, "svchost:135")
+            .with_attr("port", 135)
+            .with_attr("transport", "tcp")
+            .with_attr("process", "svchost.exe"),
         InventoryItem::new(Cat::Feature, "PowerShell-V2").with_attr("installed", true),
     ];
     if day >= 38 {
@@ -146,17 +182,27 @@ pub(super) fn generate(gen: &mut Generator) {
                     ntlm(gen, t, &peer, &user, &format!("WS-{:03}", 10 + n));
                 } else {
                     gen.push(
-                        Observation::new(t, HOST, "wire", Event::Protocol(ProtocolUse { negotiated: Negotiated::Kerberos(KerberosVersion::V5) }))
-                            .with_role(Role::Server)
-                            .with_local(local(445))
-                            .with_peer(peer.clone())
-                            .with_detail("etype", "aes256-cts-hmac-sha1-96"),
+                        Observation::new(
+                            t,
+                            HOST,
+                            "wire",
+                            Event::Protocol(ProtocolUse { negotiated: Negotiated::Kerberos(KerberosVersion::V5) }),
+                        )
+                        .with_role(Role::Server)
+                        .with_local(local(445))
+                        .with_peer(peer.clone())
+                        .with_detail("etype", "aes256-cts-hmac-sha1-96"),
                     );
                 }
                 gen.push(
-                    Observation::new(t, HOST, "etw", Event::Logon(LogonEvent { method: "kerberos".into(), service: "smb".into(), success: true }))
-                        .with_user(user.clone())
-                        .with_peer(Endpoint::ip(IpAddr::V4(ip))),
+                    Observation::new(
+                        t,
+                        HOST,
+                        "etw",
+                        Event::Logon(LogonEvent { method: "kerberos".into(), service: "smb".into(), success: true }),
+                    )
+                    .with_user(user.clone())
+                    .with_peer(Endpoint::ip(IpAddr::V4(ip))),
                 );
                 share(gen, t, &peer, &user, "IPC$", "", Access::List);
                 for _ in 0..gen.between(2, 8) {
@@ -209,10 +255,15 @@ pub(super) fn generate(gen: &mut Generator) {
             let t = gen.time_on(day, 9, 16);
             let peer = gen.ephemeral(v4(10, 0, 5, 10));
             gen.push(
-                Observation::new(t, HOST, "wire", Event::Protocol(ProtocolUse { negotiated: Negotiated::Rdp(RdpSecurity::CredSsp) }))
-                    .with_role(Role::Server)
-                    .with_local(local(3389))
-                    .with_peer(peer.clone()),
+                Observation::new(
+                    t,
+                    HOST,
+                    "wire",
+                    Event::Protocol(ProtocolUse { negotiated: Negotiated::Rdp(RdpSecurity::CredSsp) }),
+                )
+                .with_role(Role::Server)
+                .with_local(local(3389))
+                .with_peer(peer.clone()),
             );
             gen.push(
                 Observation::new(t, HOST, "etw", Event::Connection(ConnectionUse { transport: Transport::Tcp }))
@@ -222,10 +273,15 @@ pub(super) fn generate(gen: &mut Generator) {
                     .with_process(ProcessRef::named("svchost.exe")),
             );
             gen.push(
-                Observation::new(t, HOST, "etw", Event::Logon(LogonEvent { method: "kerberos".into(), service: "rdp".into(), success: true }))
-                    .with_user(r"CORP\adm-alice")
-                    .with_peer(peer)
-                    .with_detail("logon_type", 10),
+                Observation::new(
+                    t,
+                    HOST,
+                    "etw",
+                    Event::Logon(LogonEvent { method: "kerberos".into(), service: "rdp".into(), success: true }),
+                )
+                .with_user(r"CORP\adm-alice")
+                .with_peer(peer)
+                .with_detail("logon_type", 10),
             );
         }
 
@@ -259,7 +315,9 @@ pub(super) fn generate(gen: &mut Generator) {
                 Event::Script(ScriptRun {
                     interpreter: "powershell.exe".into(),
                     engine_version: Some("2.0".into()),
-                    host_application: Some("powershell.exe -Version 2 -NoProfile -File C:\\Tasks\\MonthEnd-Report.ps1".into()),
+                    host_application: Some(
+                        "powershell.exe -Version 2 -NoProfile -File C:\\Tasks\\MonthEnd-Report.ps1".into(),
+                    ),
                     command: Some("powershell.exe -Version 2 -NoProfile -File C:\\Tasks\\MonthEnd-Report.ps1".into()),
                     parent: Some(ProcessRef::named("svchost.exe")),
                 }),

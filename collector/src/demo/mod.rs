@@ -16,7 +16,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::net::{IpAddr, Ipv4Addr};
 
-pub const DEMO_SEED: u64 = 0x7e3be5_2026;
+pub const DEMO_SEED: u64 = 0x007e_3be5_2026;
 pub const DEMO_DAYS: i64 = 42;
 
 /// The first instant of the demo window.

@@ -27,7 +27,14 @@ fn local(port: u16) -> Endpoint {
     Endpoint::new(IpAddr::V4(v4(10, 0, 1, 20)), port)
 }
 
-fn inbound(gen: &mut Generator, t: chrono::DateTime<chrono::Utc>, port: u16, transport: Transport, peer: &Endpoint, process: &str) {
+fn inbound(
+    gen: &mut Generator,
+    t: chrono::DateTime<chrono::Utc>,
+    port: u16,
+    transport: Transport,
+    peer: &Endpoint,
+    process: &str,
+) {
     gen.push(
         Observation::new(t, HOST, "ebpf", Event::Connection(ConnectionUse { transport }))
             .with_role(Role::Server)
@@ -37,7 +44,15 @@ fn inbound(gen: &mut Generator, t: chrono::DateTime<chrono::Utc>, port: u16, tra
     );
 }
 
-fn tls(gen: &mut Generator, t: chrono::DateTime<chrono::Utc>, port: u16, peer: &Endpoint, version: TlsVersion, cipher: &str, process: &str) {
+fn tls(
+    gen: &mut Generator,
+    t: chrono::DateTime<chrono::Utc>,
+    port: u16,
+    peer: &Endpoint,
+    version: TlsVersion,
+    cipher: &str,
+    process: &str,
+) {
     inbound(gen, t, port, Transport::Tcp, peer, process);
     gen.push(
         Observation::new(t, HOST, "ebpf", Event::Protocol(ProtocolUse { negotiated: Negotiated::Tls(version) }))
@@ -49,21 +64,38 @@ fn tls(gen: &mut Generator, t: chrono::DateTime<chrono::Utc>, port: u16, peer: &
     );
 }
 
-fn ssh_logon(gen: &mut Generator, t: chrono::DateTime<chrono::Utc>, user: &str, method: &str, success: bool, peer: &Endpoint) {
+fn ssh_logon(
+    gen: &mut Generator,
+    t: chrono::DateTime<chrono::Utc>,
+    user: &str,
+    method: &str,
+    success: bool,
+    peer: &Endpoint,
+) {
     inbound(gen, t, 22, Transport::Tcp, peer, "sshd");
     gen.push(
-        Observation::new(t, HOST, "journal", Event::Logon(LogonEvent { method: method.into(), service: "sshd".into(), success }))
-            .with_user(user)
-            .with_peer(peer.clone()),
+        Observation::new(
+            t,
+            HOST,
+            "journal",
+            Event::Logon(LogonEvent { method: method.into(), service: "sshd".into(), success }),
+        )
+        .with_user(user)
+        .with_peer(peer.clone()),
     );
 }
 
 fn inventory_items(day: i64) -> Vec<InventoryItem> {
     let listener = |name: &str, port: u16, transport: &str, process: &str| {
-        InventoryItem::new(Cat::Listener, name).with_attr("port", port).with_attr("transport", transport).with_attr("process", process)
+        InventoryItem::new(Cat::Listener, name)
+            .with_attr("port", port)
+            .with_attr("transport", transport)
+            .with_attr("process", process)
     };
     let mut items = vec![
-        InventoryItem::new(Cat::Setting, "os").with_attr("value", "linux").with_attr("version", "Debian GNU/Linux 12 (bookworm)"),
+        InventoryItem::new(Cat::Setting, "os")
+            .with_attr("value", "linux")
+            .with_attr("version", "Debian GNU/Linux 12 (bookworm)"),
         InventoryItem::new(Cat::Setting, "timezone").with_attr("value", "Europe/Berlin"),
         InventoryItem::new(Cat::Setting, "sshd.permitrootlogin").with_attr("value", "without-password"),
         InventoryItem::new(Cat::Setting, "sshd.passwordauthentication").with_attr("value", "yes"),
@@ -81,7 +113,14 @@ fn inventory_items(day: i64) -> Vec<InventoryItem> {
     for module in ["ext4", "nf_tables", "overlay", "udf", "virtio_net"] {
         items.push(InventoryItem::new(Cat::Module, module));
     }
-    for (account, shell) in [("root", "/bin/bash"), ("alice", "/bin/bash"), ("bob", "/bin/bash"), ("carol", "/bin/bash"), ("report", "/usr/sbin/nologin"), ("www-data", "/usr/sbin/nologin")] {
+    for (account, shell) in [
+        ("root", "/bin/bash"),
+        ("alice", "/bin/bash"),
+        ("bob", "/bin/bash"),
+        ("carol", "/bin/bash"),
+        ("report", "/usr/sbin/nologin"),
+        ("www-data", "/usr/sbin/nologin"),
+    ] {
         items.push(InventoryItem::new(Cat::Account, account).with_attr("shell", shell));
     }
     if day >= 36 {
@@ -108,7 +147,11 @@ pub(super) fn generate(gen: &mut Generator) {
         // Public clients of nginx.
         for _ in 0..gen.between(30, 80) {
             let t = gen.time_on(day, 0, 24);
-            let ip = if gen.chance(0.5) { v4(203, 0, 113, gen.between(1, 254) as u8) } else { v4(198, 51, 100, gen.between(1, 254) as u8) };
+            let ip = if gen.chance(0.5) {
+                v4(203, 0, 113, gen.between(1, 254) as u8)
+            } else {
+                v4(198, 51, 100, gen.between(1, 254) as u8)
+            };
             let peer = gen.ephemeral(ip);
             if gen.chance(0.7) {
                 tls(gen, t, 443, &peer, TlsVersion::Tls13, "TLS_AES_128_GCM_SHA256", "nginx");
@@ -188,7 +231,9 @@ pub(super) fn generate(gen: &mut Generator) {
                     interpreter: "/usr/bin/python3".into(),
                     engine_version: Some("3.11.2".into()),
                     host_application: None,
-                    command: Some("/usr/bin/python3 /opt/reports/nightly.py --db-password=hunter2 --out /srv/reports".into()),
+                    command: Some(
+                        "/usr/bin/python3 /opt/reports/nightly.py --db-password=hunter2 --out /srv/reports".into(),
+                    ),
                     parent: Some(ProcessRef::named("cron")),
                 }),
             )

@@ -68,7 +68,10 @@ pub fn render(policy: &Policy, host: &str, rules: &[Rule]) -> Result<LinuxArtifa
     let mut firewall: Option<&Decision> = None;
 
     for decision in policy.decisions_for(host).filter(|d| d.is_enforced_here()) {
-        let rule = rules.iter().find(|r| r.id == decision.rule).ok_or_else(|| format!("rule {} is not in this catalog", decision.rule))?;
+        let rule = rules
+            .iter()
+            .find(|r| r.id == decision.rule)
+            .ok_or_else(|| format!("rule {} is not in this catalog", decision.rule))?;
         match &rule.render {
             RenderSpec::Sshd { directives } => {
                 for (key, value) in directives {
@@ -76,7 +79,8 @@ pub fn render(policy: &Policy, host: &str, rules: &[Rule]) -> Result<LinuxArtifa
                 }
             }
             RenderSpec::SshdAllowUsers => {
-                let users: Vec<&str> = decision.value.as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
+                let users: Vec<&str> =
+                    decision.value.as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
                 let unsafe_users: Vec<&&str> = users.iter().filter(|u| sshd_user_pattern(u).is_none()).collect();
                 if unsafe_users.is_empty() {
                     sshd.push(format!("# {}\nAllowUsers {}", comment_text(&decision.title), users.join(" ")));
@@ -92,7 +96,9 @@ pub fn render(policy: &Policy, host: &str, rules: &[Rule]) -> Result<LinuxArtifa
             }
             RenderSpec::SambaGlobal { parameter, levels } => {
                 let version = decision.value.as_str().unwrap_or_default();
-                let level = levels.get(version).ok_or_else(|| format!("{}: no {parameter} value for {version}", decision.rule))?;
+                let level = levels
+                    .get(version)
+                    .ok_or_else(|| format!("{}: no {parameter} value for {version}", decision.rule))?;
                 samba.push(format!("# {}\n{parameter} = {level}", comment_text(&decision.title)));
             }
             RenderSpec::ModprobeBlacklist => {
@@ -117,7 +123,11 @@ pub fn render(policy: &Policy, host: &str, rules: &[Rule]) -> Result<LinuxArtifa
         artifacts.files.insert(SSHD_DROP_IN.into(), body);
     }
     if !samba.is_empty() {
-        let body = format!("{}# Included from the [global] section of smb.conf.\n{}\n", header(policy, host, "#"), samba.join("\n"));
+        let body = format!(
+            "{}# Included from the [global] section of smb.conf.\n{}\n",
+            header(policy, host, "#"),
+            samba.join("\n")
+        );
         artifacts.files.insert(SAMBA_FRAGMENT.into(), body);
     }
     if !modules.is_empty() {
@@ -176,7 +186,8 @@ fn nftables_ruleset(policy: &Policy, host: &str, decision: &Decision) -> Result<
     let mut tcp = Vec::new();
     let mut udp = Vec::new();
     for member in decision.value.as_array().into_iter().flatten().filter_map(|v| v.as_str()) {
-        let (transport, port) = member.split_once('/').ok_or_else(|| format!("firewall member {member:?} is not transport/port"))?;
+        let (transport, port) =
+            member.split_once('/').ok_or_else(|| format!("firewall member {member:?} is not transport/port"))?;
         let port: u16 = port.parse().map_err(|_| format!("firewall member {member:?} has no valid port"))?;
         match transport {
             "tcp" => tcp.push(port),

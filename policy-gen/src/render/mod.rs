@@ -33,7 +33,8 @@ pub fn render(policy: &Policy, rules: &[Rule], out: &Path) -> Result<RenderSumma
         let dir = out.join(file_name(&host.host));
         let write = |relative: &str, text: &str, written: &mut Vec<PathBuf>| -> Result<(), RenderError> {
             let path = dir.join(relative);
-            write_atomically(&path, text.as_bytes()).map_err(|source| RenderError::Io { path: path.clone(), source })?;
+            write_atomically(&path, text.as_bytes())
+                .map_err(|source| RenderError::Io { path: path.clone(), source })?;
             written.push(path);
             Ok(())
         };

@@ -24,17 +24,24 @@ fn member_of(key: &FactKey, member: AllowlistMember) -> Option<String> {
     }
 }
 
-pub fn evaluate(rule: &Rule, member: AllowlistMember, usage: &UsageMatcher, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Outcome> {
+pub fn evaluate(
+    rule: &Rule,
+    member: AllowlistMember,
+    usage: &UsageMatcher,
+    host: &HostView,
+    ctx: &ShapeContext<'_>,
+) -> Vec<Outcome> {
     let mut facts_of_member: BTreeMap<String, Vec<&temper_learner::Fact>> = BTreeMap::new();
     for fact in host.facts.iter().filter(|f| usage.matches(&f.key)) {
         if let Some(m) = member_of(&fact.key, member) {
             facts_of_member.entry(m).or_default().push(fact);
         }
     }
-    let members: BTreeMap<String, Vec<Usage>> = facts_of_member.into_iter().map(|(m, facts)| (m, assess_usages(&facts))).collect();
+    let members: BTreeMap<String, Vec<Usage>> =
+        facts_of_member.into_iter().map(|(m, facts)| (m, assess_usages(&facts))).collect();
     let kept: Vec<String> = if member == AllowlistMember::User { ctx.keep_accounts.to_vec() } else { Vec::new() };
     let mut list: Vec<String> = members.keys().cloned().chain(kept.iter().cloned()).collect();
-    list.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    list.sort_by_key(|member| sort_key(member));
     list.dedup();
 
     let rare: Vec<String> = members
@@ -44,7 +51,10 @@ pub fn evaluate(rule: &Rule, member: AllowlistMember, usage: &UsageMatcher, host
         .collect();
     let mut outcome = Outcome::new(
         Value::Array(list.iter().cloned().map(Value::String).collect()),
-        format!("allow exactly what was observed: {}", if list.is_empty() { "nothing".into() } else { list.join(", ") }),
+        format!(
+            "allow exactly what was observed: {}",
+            if list.is_empty() { "nothing".into() } else { list.join(", ") }
+        ),
     );
     outcome.usage_is_allowed = true;
     outcome.usage = members.into_values().flatten().collect();
@@ -52,7 +62,8 @@ pub fn evaluate(rule: &Rule, member: AllowlistMember, usage: &UsageMatcher, host
         outcome.detail.insert("keep_list".into(), Value::Array(kept.into_iter().map(Value::String).collect()));
     }
     if list.is_empty() {
-        outcome.hold_back = Some(format!("nothing was observed for {}: enforcing it would allow nobody", rule.setting.name));
+        outcome.hold_back =
+            Some(format!("nothing was observed for {}: enforcing it would allow nobody", rule.setting.name));
     } else if !rare.is_empty() {
         outcome.hold_back = Some(format!(
             "{} seen too rarely to trust: {}",
@@ -66,7 +77,9 @@ pub fn evaluate(rule: &Rule, member: AllowlistMember, usage: &UsageMatcher, host
 /// Ports sort numerically (`tcp/22` before `tcp/443`), names alphabetically.
 fn sort_key(member: &str) -> (String, u32, String) {
     match member.split_once('/') {
-        Some((transport, port)) if port.parse::<u32>().is_ok() => (transport.to_string(), port.parse().unwrap_or(0), String::new()),
+        Some((transport, port)) if port.parse::<u32>().is_ok() => {
+            (transport.to_string(), port.parse().unwrap_or(0), String::new())
+        }
         _ => (String::new(), 0, member.to_string()),
     }
 }

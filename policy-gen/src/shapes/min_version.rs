@@ -65,7 +65,11 @@ pub fn evaluate(rule: &Rule, host: &HostView) -> Vec<Outcome> {
             };
             let reason = match lowest {
                 None => format!("no {protocol} use was observed; the target {} applies", target.version_str()),
-                Some(low) => format!("every observed {protocol} use meets {} (lowest seen: {})", proposed.version_str(), low.version_str()),
+                Some(low) => format!(
+                    "every observed {protocol} use meets {} (lowest seen: {})",
+                    proposed.version_str(),
+                    low.version_str()
+                ),
             };
             let mut outcome = Outcome::new(Value::String(proposed.version_str().into()), reason);
             outcome.safe_value = lowest.map(|low| Value::String(low.min(ceiling).version_str().into()));

@@ -63,14 +63,29 @@ pub fn connection(host: &str, when: DateTime<Utc>, transport: Transport, port: u
 }
 
 pub fn logon(host: &str, when: DateTime<Utc>, user: &str, method: &str, success: bool, peer: u8) -> Observation {
-    Observation::new(when, host, "journal", Event::Logon(LogonEvent { method: method.into(), service: "sshd".into(), success }))
-        .with_user(user)
-        .with_peer(Endpoint::ip(ip(peer)))
+    Observation::new(
+        when,
+        host,
+        "journal",
+        Event::Logon(LogonEvent { method: method.into(), service: "sshd".into(), success }),
+    )
+    .with_user(user)
+    .with_peer(Endpoint::ip(ip(peer)))
 }
 
 pub fn share_use(host: &str, when: DateTime<Utc>, share: &str, access: Access, peer: u8) -> Observation {
-    Observation::new(when, host, "etw", Event::Share(ShareUse { share: share.into(), path: Some("a.txt".into()), access, protocol: ShareProtocol::Smb }))
-        .with_peer(Endpoint::ip(ip(peer)))
+    Observation::new(
+        when,
+        host,
+        "etw",
+        Event::Share(ShareUse {
+            share: share.into(),
+            path: Some("a.txt".into()),
+            access,
+            protocol: ShareProtocol::Smb,
+        }),
+    )
+    .with_peer(Endpoint::ip(ip(peer)))
 }
 
 pub fn build_profile(path: &Path, observations: &[Observation]) -> Profile {
@@ -97,11 +112,12 @@ pub fn policy_with(observations: &[Observation], options: &PolicyOptions) -> Pol
 }
 
 pub fn decision<'a>(policy: &'a Policy, rule: &str, subject: Option<&str>) -> &'a Decision {
-    policy
-        .decisions
-        .iter()
-        .find(|d| d.rule == rule && d.subject.as_deref() == subject)
-        .unwrap_or_else(|| panic!("no decision {rule} {subject:?} in {:#?}", policy.decisions.iter().map(|d| (&d.rule, &d.subject, d.state)).collect::<Vec<_>>()))
+    policy.decisions.iter().find(|d| d.rule == rule && d.subject.as_deref() == subject).unwrap_or_else(|| {
+        panic!(
+            "no decision {rule} {subject:?} in {:#?}",
+            policy.decisions.iter().map(|d| (&d.rule, &d.subject, d.state)).collect::<Vec<_>>()
+        )
+    })
 }
 
 pub fn state(policy: &Policy, rule: &str, subject: Option<&str>) -> State {
@@ -116,7 +132,9 @@ pub fn linux_host(host: &str, days: i64) -> Vec<Observation> {
     out.push(inventory(
         host,
         0,
-        vec![InventoryItem::new(InventoryCategory::Listener, "sshd:22").with_attr("port", 22).with_attr("process", "sshd")],
+        vec![InventoryItem::new(InventoryCategory::Listener, "sshd:22")
+            .with_attr("port", 22)
+            .with_attr("process", "sshd")],
     ));
     out
 }

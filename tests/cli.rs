@@ -1,0 +1,206 @@
+//! The command line on real files: the pipeline step by step, and clear
+//! one-line errors with documented exit codes for bad input.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+
+const SMB1: &str = r#"{"v":1,"time":"2026-11-02T10:00:00Z","host":"fs01","source":"wire","kind":"protocol","protocol":"smb","version":"smb1","role":"server","local":{"port":445},"peer":{"ip":"10.0.8.20"}}"#;
+const SHARE: &str = r#"{"v":1,"time":"2026-11-03T11:00:00Z","host":"fs01","source":"etw","kind":"share","share":"\\\\FS01\\scans","access":"write","protocol":"smb","peer":{"ip":"10.0.8.20"},"user":"svc"}"#;
+const OS: &str = r#"{"v":1,"time":"2026-11-01T00:00:00Z","host":"fs01","source":"inventory","kind":"inventory","items":[{"category":"setting","name":"os","attrs":{"value":"windows"}}]}"#;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+fn one_line_error(run: &Run) -> &str {
+    let lines: Vec<&str> = run.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one line on stderr, got:\n{}", run.stderr);
+    assert!(lines[0].starts_with("temper: error: "), "{}", lines[0]);
+    lines[0]
+}
+
+#[test]
+fn import_show_generate_report_render() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.jsonl", &format!("{OS}\n{SMB1}\n{SHARE}\n"));
+    let run = ok(dir.path(), &["import", "jsonl", "a.jsonl", "--json"]);
+    let summary: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(summary["observations"], 3);
+    assert!(dir.path().join("temper.db").exists(), "default profile in the working directory");
+
+    let show: Value = serde_json::from_str(&ok(dir.path(), &["profile", "show", "--json", "--facts"]).stdout).unwrap();
+    let host = &show["hosts"][0];
+    assert_eq!(host["host"], "fs01");
+    assert_eq!(host["facts_by_kind"]["share"], 1);
+    let coverage = host["coverage"].as_array().unwrap();
+    assert!(coverage.iter().all(|c| c["inferred"] == true), "no coverage records: inferred");
+    assert!(host["fact_list"].as_array().unwrap().iter().any(|f| f["fact"] == "smb share scans (write)"));
+
+    ok(dir.path(), &["policy", "generate", "--min-days", "0", "-o", "p.json"]);
+    let policy: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("p.json")).unwrap()).unwrap();
+    let smb1 = policy["decisions"].as_array().unwrap().iter().find(|d| d["rule"] == "win-smb1-server").unwrap();
+    assert_eq!(smb1["state"], "review", "one peer on one day");
+
+    let report = ok(dir.path(), &["report", "p.json"]).stdout;
+    assert!(report.starts_with("# Temper policy report"));
+    ok(dir.path(), &["report", "p.json", "--format", "markdown", "-o", "r.md"]);
+    assert!(dir.path().join("r.md").exists());
+    let rendered = ok(dir.path(), &["render", "p.json", "--out", "art"]);
+    assert!(rendered.stdout.contains("fs01:"));
+    assert!(dir.path().join("art/fs01/apply.ps1").exists());
+}
+
+#[test]
+fn profile_env_var_and_flag_choose_the_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.jsonl", &format!("{SMB1}\n"));
+    ok(dir.path(), &["--profile", "sub/x.db", "import", "jsonl", "a.jsonl"]);
+    assert!(dir.path().join("sub/x.db").exists());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_temper"))
+        .args(["profile", "show"])
+        .current_dir(dir.path())
+        .env("TEMPER_PROFILE", "sub/x.db")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("fs01"));
+}
+
+#[test]
+fn decode_prints_normalised_observations_and_touches_no_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.jsonl", &format!("{SHARE}\n"));
+    let run = ok(dir.path(), &["decode", "a.jsonl"]);
+    let obs: Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(obs["share"], "scans");
+    assert_eq!(obs["detail"]["share_original"], "\\\\FS01\\scans");
+    assert!(!dir.path().join("temper.db").exists());
+}
+
+#[test]
+fn merge_keeps_hosts_apart_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.jsonl", &format!("{SMB1}\n"));
+    write(dir.path(), "b.jsonl", &format!("{}\n", SMB1.replace("fs01", "fs02")));
+    ok(dir.path(), &["--profile", "a.db", "import", "jsonl", "a.jsonl"]);
+    ok(dir.path(), &["--profile", "b.db", "import", "jsonl", "b.jsonl"]);
+    ok(dir.path(), &["profile", "merge", "a.db", "b.db", "a.db", "-o", "group.db"]);
+    let show: Value =
+        serde_json::from_str(&ok(dir.path(), &["--profile", "group.db", "profile", "show", "--json"]).stdout).unwrap();
+    let hosts: Vec<(&str, u64)> = show["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["host"].as_str().unwrap(), h["observations"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(hosts, vec![("fs01", 2), ("fs02", 1)]);
+    let again = temper(dir.path(), &["profile", "merge", "a.db", "-o", "group.db"]);
+    assert_eq!(again.code, 4);
+    assert!(one_line_error(&again).contains("already exists"));
+}
+
+#[test]
+fn malformed_jsonl_names_file_and_line_and_imports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "good.jsonl", &format!("{SMB1}\n"));
+    write(dir.path(), "bad.jsonl", &format!("{SMB1}\n{{\"v\":1,\"kind\":\n{SHARE}\n"));
+    ok(dir.path(), &["import", "jsonl", "good.jsonl"]);
+    let before = ok(dir.path(), &["profile", "show", "--json"]).stdout;
+    let run = temper(dir.path(), &["import", "jsonl", "good.jsonl", "bad.jsonl"]);
+    assert_eq!(run.code, 3);
+    let line = one_line_error(&run);
+    assert!(line.contains("bad.jsonl:2:"), "{line}");
+    assert!(line.contains("nothing was imported"), "{line}");
+    assert_eq!(ok(dir.path(), &["profile", "show", "--json"]).stdout, before, "the profile is unchanged");
+
+    let skipped = ok(dir.path(), &["import", "jsonl", "--skip-invalid", "bad.jsonl"]);
+    assert!(
+        skipped.stdout.contains("imported 2 observations") && skipped.stdout.contains("skipped 1 malformed line"),
+        "{}",
+        skipped.stdout
+    );
+    assert!(skipped.stdout.contains("bad.jsonl:2:"));
+}
+
+#[test]
+fn unknown_observation_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "v2.jsonl", &format!("{}\n", SMB1.replace("\"v\":1", "\"v\":2")));
+    let run = temper(dir.path(), &["import", "jsonl", "--skip-invalid", "v2.jsonl"]);
+    assert_eq!(run.code, 3);
+    assert!(one_line_error(&run).contains("v2.jsonl:1: observation format version 2 is not supported"));
+}
+
+#[test]
+fn missing_profile_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = temper(dir.path(), &["policy", "generate"]);
+    assert_eq!(run.code, 4);
+    assert!(one_line_error(&run).contains("temper.db: no such profile"));
+    assert!(!dir.path().join("temper.db").exists(), "reading commands never create a profile");
+    let run = temper(dir.path(), &["profile", "show"]);
+    assert_eq!(run.code, 4);
+}
+
+#[test]
+fn corrupt_profile_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "temper.db",
+        "SQLite format 3\0 but then garbage garbage garbage garbage garbage garbage garbage",
+    );
+    let run = temper(dir.path(), &["profile", "show"]);
+    assert_eq!(run.code, 4);
+    let line = one_line_error(&run);
+    assert!(
+        line.contains("temper.db") && (line.contains("not a Temper profile") || line.contains("damaged")),
+        "{line}"
+    );
+    let run = temper(dir.path(), &["import", "jsonl", "-"]);
+    assert_eq!(run.code, 4, "importing into a corrupt profile is refused too: {}", run.stderr);
+}
+
+#[test]
+fn unknown_policy_version_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.jsonl", &format!("{OS}\n{SMB1}\n"));
+    ok(dir.path(), &["import", "jsonl", "a.jsonl"]);
+    ok(dir.path(), &["policy", "generate", "-o", "p.json"]);
+    let text = std::fs::read_to_string(dir.path().join("p.json")).unwrap().replace("\"version\": 1", "\"version\": 2");
+    write(dir.path(), "p.json", &text);
+    for args in [vec!["report", "p.json"], vec!["render", "p.json", "--out", "x"]] {
+        let run = temper(dir.path(), &args);
+        assert_eq!(run.code, 5, "{args:?}");
+        assert!(one_line_error(&run).contains("p.json: policy version 2 is not supported"));
+    }
+    write(dir.path(), "not.json", "[1, 2");
+    let run = temper(dir.path(), &["report", "not.json"]);
+    assert_eq!(run.code, 5);
+    assert!(one_line_error(&run).contains("not.json:1:"));
+}
+
+#[test]
+fn missing_input_file_and_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = temper(dir.path(), &["import", "jsonl", "nope.jsonl"]);
+    assert_eq!(run.code, 3);
+    assert!(one_line_error(&run).contains("nope.jsonl"));
+    assert_eq!(temper(dir.path(), &["policy", "frobnicate"]).code, 2);
+}
+
+#[test]
+fn rules_listing_matches_the_documented_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let markdown = ok(dir.path(), &["rules", "--markdown"]).stdout;
+    let committed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md")).unwrap();
+    assert_eq!(
+        markdown, committed,
+        "docs/rules.md is stale: regenerate it with `temper rules --markdown > docs/rules.md`"
+    );
+    let json: Value = serde_json::from_str(&ok(dir.path(), &["rules", "--json"]).stdout).unwrap();
+    assert!(json.as_array().unwrap().len() >= 15);
+}
