@@ -31,12 +31,17 @@ fn local(port: u16) -> Endpoint {
     Endpoint::new(IpAddr::V4(v4(10, 0, 0, 5)), port)
 }
 
+/// A version negotiated by a client with this server on `port`, as the packet source sees it.
+fn inbound(time: chrono::DateTime<chrono::Utc>, negotiated: Negotiated, port: u16, peer: &Endpoint) -> Observation {
+    Observation::new(time, HOST, "wire", Event::Protocol(ProtocolUse { negotiated }))
+        .with_role(Role::Server)
+        .with_local(local(port))
+        .with_peer(peer.clone())
+}
+
 fn smb(gen: &mut Generator, time: chrono::DateTime<chrono::Utc>, peer: &Endpoint, dialect: SmbDialect) {
     gen.push(
-        Observation::new(time, HOST, "wire", Event::Protocol(ProtocolUse { negotiated: Negotiated::Smb(dialect) }))
-            .with_role(Role::Server)
-            .with_local(local(445))
-            .with_peer(peer.clone())
+        inbound(time, Negotiated::Smb(dialect), 445, peer)
             .with_process(ProcessRef { pid: Some(4), name: "System".into() }),
     );
     gen.push(
@@ -50,18 +55,10 @@ fn smb(gen: &mut Generator, time: chrono::DateTime<chrono::Utc>, peer: &Endpoint
 
 fn ntlm(gen: &mut Generator, time: chrono::DateTime<chrono::Utc>, peer: &Endpoint, user: &str, workstation: &str) {
     gen.push(
-        Observation::new(
-            time,
-            HOST,
-            "wire",
-            Event::Protocol(ProtocolUse { negotiated: Negotiated::Ntlm(NtlmVersion::NtlmV2) }),
-        )
-        .with_role(Role::Server)
-        .with_local(local(445))
-        .with_peer(peer.clone())
-        .with_user(user)
-        .with_detail("workstation", workstation)
-        .with_detail("domain", "CORP"),
+        inbound(time, Negotiated::Ntlm(NtlmVersion::NtlmV2), 445, peer)
+            .with_user(user)
+            .with_detail("workstation", workstation)
+            .with_detail("domain", "CORP"),
     );
 }
 
@@ -93,10 +90,7 @@ fn share(
 
 fn tls(gen: &mut Generator, time: chrono::DateTime<chrono::Utc>, peer: &Endpoint, version: TlsVersion, cipher: &str) {
     gen.push(
-        Observation::new(time, HOST, "wire", Event::Protocol(ProtocolUse { negotiated: Negotiated::Tls(version) }))
-            .with_role(Role::Server)
-            .with_local(local(443))
-            .with_peer(peer.clone())
+        inbound(time, Negotiated::Tls(version), 443, peer)
             .with_detail("cipher", cipher)
             .with_detail("sni", "intranet.corp.example"),
     );
@@ -182,16 +176,8 @@ pub(super) fn generate(gen: &mut Generator) {
                     ntlm(gen, t, &peer, &user, &format!("WS-{:03}", 10 + n));
                 } else {
                     gen.push(
-                        Observation::new(
-                            t,
-                            HOST,
-                            "wire",
-                            Event::Protocol(ProtocolUse { negotiated: Negotiated::Kerberos(KerberosVersion::V5) }),
-                        )
-                        .with_role(Role::Server)
-                        .with_local(local(445))
-                        .with_peer(peer.clone())
-                        .with_detail("etype", "aes256-cts-hmac-sha1-96"),
+                        inbound(t, Negotiated::Kerberos(KerberosVersion::V5), 445, &peer)
+                            .with_detail("etype", "aes256-cts-hmac-sha1-96"),
                     );
                 }
                 gen.push(
@@ -254,17 +240,7 @@ pub(super) fn generate(gen: &mut Generator) {
         if matches!(weekday(day), Weekday::Tue | Weekday::Thu) {
             let t = gen.time_on(day, 9, 16);
             let peer = gen.ephemeral(v4(10, 0, 5, 10));
-            gen.push(
-                Observation::new(
-                    t,
-                    HOST,
-                    "wire",
-                    Event::Protocol(ProtocolUse { negotiated: Negotiated::Rdp(RdpSecurity::CredSsp) }),
-                )
-                .with_role(Role::Server)
-                .with_local(local(3389))
-                .with_peer(peer.clone()),
-            );
+            gen.push(inbound(t, Negotiated::Rdp(RdpSecurity::CredSsp), 3389, &peer));
             gen.push(
                 Observation::new(t, HOST, "etw", Event::Connection(ConnectionUse { transport: Transport::Tcp }))
                     .with_role(Role::Server)
