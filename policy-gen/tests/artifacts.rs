@@ -123,11 +123,16 @@ fn hostile_strings_never_break_the_report() {
     ));
     for (i, name) in names.iter().enumerate() {
         for d in [1, 5] {
-            obs.push(share_use("fs", at(d, 9), name, Access::Write, i as u8).with_user(name.as_str()));
+            let mut used = share_use("fs", at(d, 9), name, Access::Write, i as u8).with_user(name.as_str());
+            if let Event::Share(share) = &mut used.event {
+                share.path = Some(format!("dir\\{name}"));
+            }
+            obs.push(used);
         }
     }
     let policy = policy_of(&obs);
     let text = report::markdown(&policy);
+    assert!(text.contains("dir\\\\"), "hostile paths are in the report as evidence");
     assert!(!text.contains("<script>"), "raw HTML in the report");
     for line in text.lines().filter(|l| l.starts_with('|')) {
         let cells = line.replace("\\|", "").matches('|').count();
@@ -299,4 +304,42 @@ fn sshd_drop_in_passes_sshd_test_mode() {
     let _ = std::fs::create_dir_all("/run/sshd");
     let out = Command::new(sshd.unwrap()).arg("-t").arg("-f").arg(&config).output().unwrap();
     assert!(out.status.success(), "sshd -t rejected the drop-in: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn samba_fragment_passes_testparm() {
+    let mut obs = linux_host("nas", 30);
+    obs.push(inventory("nas", 0, vec![InventoryItem::new(InventoryCategory::Service, "smbd")]));
+    for d in 0..30 {
+        obs.push(protocol("nas", at(d, 9), Negotiated::Smb(SmbDialect::Smb311), 445, 1));
+        obs.push(protocol("nas", at(d, 10), Negotiated::Smb(SmbDialect::Smb302), 445, 2));
+    }
+    let policy = policy_of(&obs);
+    let d = decision(&policy, "linux-samba-min-protocol", None);
+    assert_eq!((d.state, d.value.clone()), (State::Enforce, serde_json::json!("smb3.0.2")));
+    let dir = tempfile::tempdir().unwrap();
+    render_to(&policy, dir.path());
+    let fragment = std::fs::read_to_string(dir.path().join("nas/files/etc/samba/temper.conf")).unwrap();
+    assert!(fragment.contains("server min protocol = SMB3_02"), "{fragment}");
+    let install = std::fs::read_to_string(dir.path().join("nas/install.sh")).unwrap();
+    assert!(install.contains("ensure_line etc/samba/smb.conf 'include = /etc/samba/temper.conf'"));
+
+    // The include lands in [global] of a real smb.conf, and testparm accepts the result.
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("etc/samba")).unwrap();
+    let smb_conf = root.path().join("etc/samba/smb.conf");
+    std::fs::write(&smb_conf, "[global]\n   workgroup = WORKGROUP\n\n[scans]\n   path = /srv/scans\n").unwrap();
+    let out = run_install(&dir.path().join("nas"), root.path(), &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let conf = std::fs::read_to_string(&smb_conf).unwrap();
+    assert!(conf.starts_with("[global]\ninclude = /etc/samba/temper.conf\n"), "{conf}");
+    if !live_tool("testparm", false) {
+        return;
+    }
+    // testparm resolves the include's absolute path, so point it at the staged fragment.
+    let staged = conf.replace("/etc/samba/temper.conf", &root.path().join("etc/samba/temper.conf").display().to_string());
+    std::fs::write(&smb_conf, staged).unwrap();
+    let out = Command::new("testparm").args(["-s", "--parameter-name", "server min protocol"]).arg(&smb_conf).output().unwrap();
+    assert!(out.status.success(), "testparm rejected smb.conf: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "SMB3_02");
 }
