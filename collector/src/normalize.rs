@@ -36,11 +36,13 @@ impl Observation {
                 logon.service = logon.service.trim().to_ascii_lowercase();
             }
             Event::Module(module) => module.name = module.name.trim().to_string(),
-            Event::Protocol(_)
-            | Event::Connection(_)
-            | Event::Service(_)
-            | Event::Inventory(_)
-            | Event::Coverage(_) => {}
+            // A service's image is its command line (Windows ImagePath): it can carry secrets.
+            Event::Service(service) => {
+                if let Some(image) = &service.image {
+                    service.image = Some(truncate_command(&redact_command(image)));
+                }
+            }
+            Event::Protocol(_) | Event::Connection(_) | Event::Inventory(_) | Event::Coverage(_) => {}
         }
         if let Some(original) = original_share {
             self.detail.entry("share_original").or_insert(Value::String(original));
@@ -107,6 +109,24 @@ mod tests {
         let once = obs.clone();
         obs.normalize();
         assert_eq!(obs, once, "normalize is idempotent");
+    }
+
+    #[test]
+    fn service_images_are_redacted() {
+        let mut obs = Observation::new(
+            "2026-11-02T10:00:00Z".parse().unwrap(),
+            "fs01",
+            "evtx",
+            Event::Service(crate::observation::ServiceEvent {
+                service: "svc".into(),
+                action: crate::observation::ServiceAction::Install,
+                image: Some(r"C:\app\app.exe --db-password=S3cret -k".into()),
+                account: None,
+            }),
+        );
+        obs.normalize();
+        let Event::Service(service) = &obs.event else { unreachable!() };
+        assert_eq!(service.image.as_deref(), Some(r"C:\app\app.exe --db-password=[REDACTED] -k"));
     }
 
     #[test]

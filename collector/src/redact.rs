@@ -20,6 +20,10 @@ pub const MAX_COMMAND_CHARS: usize = 4096;
 
 /// Redacts a whole command line (as written by a shell or in an event log).
 pub fn redact_command(command: &str) -> String {
+    redact_nested(command, 0)
+}
+
+fn redact_nested(command: &str, depth: usize) -> String {
     let tokens = tokenize(command);
     let texts: Vec<&str> = tokens.iter().map(|t| &command[t.clone()]).collect();
     let plan = plan_redactions(&texts);
@@ -27,7 +31,7 @@ pub fn redact_command(command: &str) -> String {
     let mut cursor = 0;
     for (span, action) in tokens.iter().zip(plan) {
         out.push_str(&command[cursor..span.start]);
-        out.push_str(&apply(&command[span.clone()], action));
+        out.push_str(&apply(&command[span.clone()], action, depth));
         cursor = span.end;
     }
     out.push_str(&command[cursor..]);
@@ -38,7 +42,7 @@ pub fn redact_command(command: &str) -> String {
 pub fn redact_argv(argv: &[String]) -> Vec<String> {
     let texts: Vec<&str> = argv.iter().map(String::as_str).collect();
     let plan = plan_redactions(&texts);
-    texts.iter().zip(plan).map(|(t, a)| apply(t, a)).collect()
+    texts.iter().zip(plan).map(|(t, a)| apply(t, a, 0)).collect()
 }
 
 /// Cuts text to [`MAX_COMMAND_CHARS`] on a character boundary.
@@ -59,12 +63,29 @@ enum Action {
     From(usize),
 }
 
-fn apply(token: &str, action: Action) -> String {
+/// How deep quoted inner commands (`bash -c "..."`) are redacted in turn.
+const MAX_NESTING: usize = 3;
+
+fn apply(token: &str, action: Action, depth: usize) -> String {
     match action {
         Action::Whole => REDACTED.to_string(),
-        Action::From(at) => format!("{}{}", &token[..at], REDACTED),
-        Action::Scan => scan_text(token),
+        Action::From(at) if token.is_char_boundary(at) => format!("{}{}", &token[..at], REDACTED),
+        Action::From(_) => REDACTED.to_string(),
+        Action::Scan => match quoted_command(token) {
+            // `bash -c "mysql -pX"`, `powershell -Command "... -Password X"`: an inner command line.
+            Some((quote, inner)) if depth < MAX_NESTING => {
+                format!("{quote}{}{quote}", scan_text(&redact_nested(inner, depth + 1)))
+            }
+            _ => scan_text(token),
+        },
     }
+}
+
+/// A token that is a whole quoted string with spaces in it: (quote, inside).
+fn quoted_command(token: &str) -> Option<(char, &str)> {
+    let quote = token.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = token.strip_prefix(quote)?.strip_suffix(quote)?;
+    inner.contains(char::is_whitespace).then_some((quote, inner))
 }
 
 /// Options of any tool whose value is a secret (compared case-insensitively,
@@ -92,15 +113,14 @@ const SECRET_OPTION_NAMES: &[&str] = &[
     "bearer",
 ];
 
-/// Suffixes that make any option a secret one: `--db-password`, `--admin_token`.
+/// Suffixes that make any option a secret one: `--db-password`, `--admin_token`,
+/// and PowerShell's `-NewPassword`, `-AccountPassword`, `-SafeModeAdministratorPassword`.
 const SECRET_OPTION_SUFFIXES: &[&str] =
     &["password", "passwd", "secret", "token", "apikey", "api-key", "api_key", "passphrase"];
 
+/// `name` is lower-case, without leading dashes or slashes.
 fn is_secret_option(name: &str) -> bool {
-    SECRET_OPTION_NAMES.contains(&name)
-        || SECRET_OPTION_SUFFIXES
-            .iter()
-            .any(|suffix| name.strip_suffix(suffix).is_some_and(|head| head.ends_with('-') || head.ends_with('_')))
+    SECRET_OPTION_NAMES.contains(&name) || SECRET_OPTION_SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
 }
 
 /// Marks the value starting at `start` as secret. A PowerShell or shell
@@ -136,6 +156,8 @@ const TOOL_SECRET_FLAGS: &[(&[&str], &[&str])] = &[
     (&["rdesktop"], &["-p"]),
     (&["useradd", "usermod"], &["-p"]),
     (&["openssl"], &["-k", "-passin", "-passout", "-pass"]),
+    (&["docker", "podman", "nerdctl"], &["-p"]),
+    (&["redis-cli"], &["-a"]),
 ];
 
 /// Where a command's program name is: strip directories, `.exe`, case.
@@ -151,10 +173,21 @@ fn plan_redactions(tokens: &[&str]) -> Vec<Action> {
     // The program is the first token, or the one after a wrapper like sudo/env.
     let mut program = String::new();
     let mut index = 0;
+    let mut in_wrapper = false;
     while index < tokens.len() {
         let name = program_name(tokens[index]);
-        if matches!(name.as_str(), "sudo" | "env" | "nohup" | "exec" | "time" | "nice") || tokens[index].contains('=') {
+        if matches!(name.as_str(), "sudo" | "env" | "nohup" | "exec" | "time" | "nice" | "doas")
+            || tokens[index].contains('=')
+        {
+            in_wrapper = true;
             index += 1;
+            continue;
+        }
+        // A wrapper's own options (`sudo -u bob`, `nice -n 5`) come before the program.
+        if in_wrapper && tokens[index].starts_with('-') {
+            let takes_argument =
+                matches!(tokens[index], "-u" | "-g" | "-C" | "-h" | "-U" | "-r" | "-t" | "-D" | "-p" | "-n");
+            index += if takes_argument { 2 } else { 1 };
             continue;
         }
         program = name;
@@ -168,15 +201,17 @@ fn plan_redactions(tokens: &[&str]) -> Vec<Action> {
         let option = lower.trim_start_matches(['-', '/']);
         let is_option = lower.starts_with('-') || lower.starts_with('/');
 
-        // `--password=x`, `-Password:x`, `/password:x`
+        // Tool-specific forms first: `mysql -pX` is not an option named `pX`.
+        if let Some(action) = tool_specific(&program, tokens, i, &mut plan) {
+            i = action;
+            continue;
+        }
+        // `--password=x`, `-Password:x`, `/password:x`, also when the whole token is quoted.
         if is_option {
-            if let Some(sep) = option.find(['=', ':']) {
-                if is_secret_option(&option[..sep]) {
-                    let offset = tokens[i].len() - option.len() + sep + 1 + leading_quote(tokens[i]);
-                    plan[i] = Action::From(offset.min(tokens[i].len()));
-                    i += 1;
-                    continue;
-                }
+            if let Some(at) = secret_value_start(tokens[i]) {
+                plan[i] = Action::From(at);
+                i += 1;
+                continue;
             }
         }
         // `--password x`, `-Password x`
@@ -192,18 +227,18 @@ fn plan_redactions(tokens: &[&str]) -> Vec<Action> {
         }
         // `ConvertTo-SecureString 'x' -AsPlainText` / `-String 'x'`
         if lower.trim_start_matches(['(', '$']) == "convertto-securestring" {
+            // The plain text is the first non-option among the next tokens:
+            // `'x' -AsPlainText`, `-AsPlainText 'x'`, `-AsPlainText -Force -String 'x'`.
             let mut j = i + 1;
-            if j < tokens.len() && tokens[j].eq_ignore_ascii_case("-string") {
-                j += 1;
-            }
-            if j < tokens.len() && !tokens[j].starts_with('-') {
+            while j < tokens.len() && j <= i + 5 {
+                if tokens[j].starts_with('-') {
+                    j += 1;
+                    continue;
+                }
                 plan[j] = Action::Whole;
+                break;
             }
             i = j + 1;
-            continue;
-        }
-        if let Some(action) = tool_specific(&program, tokens, i, &mut plan) {
-            i = action;
             continue;
         }
         i += 1;
@@ -211,8 +246,16 @@ fn plan_redactions(tokens: &[&str]) -> Vec<Action> {
     plan
 }
 
-fn leading_quote(token: &str) -> usize {
-    usize::from(token.starts_with('"') || token.starts_with('\''))
+/// Where the value of `--secret-option=value` starts within the raw token
+/// (after any opening quote and the dashes), if the option is a secret one.
+/// Every delimiter involved is ASCII, so the offset is a char boundary.
+fn secret_value_start(token: &str) -> Option<usize> {
+    let body = token.trim_start_matches(['"', '\'']);
+    let quote_len = token.len() - body.len();
+    let name_and_value = body.trim_start_matches(['-', '/']);
+    let dash_len = body.len() - name_and_value.len();
+    let sep = name_and_value.find(['=', ':'])?;
+    is_secret_option(&name_and_value[..sep].to_ascii_lowercase()).then_some(quote_len + dash_len + sep + 1)
 }
 
 /// Tool-specific forms; returns the next token index when one matched.
@@ -229,6 +272,21 @@ fn tool_specific(program: &str, tokens: &[&str], i: usize, plan: &mut [Action]) 
         }
     }
     match program {
+        // `sshpass -psecret`
+        "sshpass" if token.starts_with("-p") && token.len() > 2 => {
+            plan[i] = Action::From(2);
+            Some(i + 1)
+        }
+        // `curl -uuser:pass`, `curl --user=user:pass`
+        "curl" | "wget"
+            if (token.starts_with("-u") && token.len() > 2 && !token.starts_with("--"))
+                || token.starts_with("--user=") =>
+        {
+            if let Some(at) = token.find(':') {
+                plan[i] = Action::From(at + 1);
+            }
+            Some(i + 1)
+        }
         // `mysql -psecret` (a bare `-p` prompts and is harmless).
         "mysql" | "mysqldump" | "mysqladmin" | "mariadb" | "mysqlimport" | "mysqlcheck"
             if token.starts_with("-p") && token.len() > 2 && !token.starts_with("--") =>
@@ -290,11 +348,14 @@ static URL_CREDENTIALS: LazyLock<Regex> =
 static URL_TOKEN_USER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b([a-z][a-z0-9+.\-]*://)(gh[pousr]_[A-Za-z0-9]{16,}|[A-Za-z0-9_\-]{32,})@").unwrap()
 });
+static SECRET_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\b(x-api-key|api-key|x-auth-token|x-access-token|private-token|authorization|proxy-authorization)\s*:\s*[^\s'"]+(\s+[^\s'"]+)?"#).unwrap()
+});
 static AUTH_SCHEME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(bearer|basic|token|ntlm|negotiate)\s+[A-Za-z0-9._~+/=\-]{8,}").unwrap());
 static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)\b([A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api_?key|access_?key|credential)s?)\s*([=:])\s*("[^"]*"|'[^']*'|[^\s;&,"']+)"#,
+        r#"(?i)\b([A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credential)s?)\s*([=:])\s*("[^"]*"|'[^']*'|[^\s;&,"']+)"#,
     )
     .unwrap()
 });
@@ -307,6 +368,7 @@ static OPENSSL_PASS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\bpass:
 fn scan_text(text: &str) -> String {
     let out = URL_CREDENTIALS.replace_all(text, format!("${{1}}:{REDACTED}@"));
     let out = URL_TOKEN_USER.replace_all(&out, format!("${{1}}{REDACTED}@"));
+    let out = SECRET_HEADER.replace_all(&out, format!("${{1}}: {REDACTED}"));
     let out = AUTH_SCHEME.replace_all(&out, format!("${{1}} {REDACTED}"));
     let out = ASSIGNMENT.replace_all(&out, format!("${{1}}${{2}}{REDACTED}"));
     let out = OPENSSL_PASS.replace_all(&out, format!("pass:{REDACTED}"));
@@ -427,6 +489,35 @@ mod tests {
         assert!(!out.contains("[31mx"), "{out}");
         assert_eq!(redact_command(""), "");
         assert_eq!(redact_command("   "), "   ");
+    }
+
+    #[test]
+    fn quoted_option_tokens_neither_leak_nor_panic() {
+        assert_hidden(r#"tool "--password=hunter2" x"#, "hunter2");
+        assert_hidden(r#"tool "/password:ab" x"#, "ab\"");
+        assert_hidden(r#"tool "--password=aé" x"#, "aé");
+        assert_hidden("tool '--password=aé'", "aé");
+        assert_hidden("tool --password=é", "é");
+    }
+
+    #[test]
+    fn review_findings_on_redaction() {
+        assert_hidden(r#"bash -c "mysql -uroot -pS3cr3t db""#, "S3cr3t");
+        assert_hidden(r#"powershell -Command "New-LocalUser -Name x -Password P4ss""#, "P4ss");
+        assert_hidden(r#"cmd /c "sshpass -p Sp4ss ssh host""#, "Sp4ss");
+        assert_hidden("ConvertTo-SecureString -AsPlainText 'Pl41n' -Force", "Pl41n");
+        assert_hidden("ConvertTo-SecureString -AsPlainText -Force -String 'Pl42n'", "Pl42n");
+        assert_hidden("Set-ADAccountPassword bob -NewPassword N3w -Reset", "N3w");
+        assert_hidden("New-ADUser bob -AccountPassword Acc1", "Acc1");
+        assert_hidden("Install-ADDSForest -SafeModeAdministratorPassword Dsrm1", "Dsrm1");
+        assert_hidden("sshpass -pAtt4ched ssh host", "Att4ched");
+        assert_hidden("curl -ualice:Cu1 https://x", "Cu1");
+        assert_hidden("curl --user=alice:Cu2 https://x", "Cu2");
+        assert_hidden("docker login -u bob -p D0cker registry", "D0cker");
+        assert_hidden("redis-cli -h db -a R3dis ping", "R3dis");
+        assert_hidden(r#"curl -H "X-API-Key: K3y123" https://x"#, "K3y123");
+        assert_hidden("sudo -u bob sshpass -p Sud0 ssh host", "Sud0");
+        assert_eq!(redact_command("sudo -u bob ssh -p 2222 host"), "sudo -u bob ssh -p 2222 host");
     }
 
     #[test]

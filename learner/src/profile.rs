@@ -25,6 +25,8 @@ pub enum ProfileError {
     Sqlite { path: PathBuf, source: rusqlite::Error },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("{other}: keeps {other_cap} evidence values per fact, {path} keeps {cap}; profiles merge only with the same cap")]
+    CapMismatch { path: PathBuf, cap: usize, other: PathBuf, other_cap: usize },
 }
 
 pub struct Profile {
@@ -184,7 +186,16 @@ impl Profile {
     /// Adds another profile's rows to this one: same host and key combine
     /// (counts add, first seen min, last seen max), other rows are copied,
     /// so hosts stay apart.
+    /// The evidence bound holds per cap, so only profiles with the same cap merge.
     pub fn merge_from(&mut self, other: &Profile) -> Result<(), ProfileError> {
+        if other.cap != self.cap {
+            return Err(ProfileError::CapMismatch {
+                path: self.path.clone(),
+                cap: self.cap,
+                other: other.path.clone(),
+                other_cap: other.cap,
+            });
+        }
         let delta = other.to_delta()?;
         self.apply(&delta)
     }

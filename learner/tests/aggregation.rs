@@ -185,3 +185,14 @@ fn coverage_inferred_only_without_coverage_records() {
     assert!(!assessed.inferred);
     assert!((assessed.days_covered - 2.0).abs() < 1e-9);
 }
+
+#[test]
+fn profiles_with_different_evidence_caps_do_not_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = Profile::create_with_cap(&dir.path().join("small.db"), 16).unwrap();
+    let mut default = Profile::create_or_open(&dir.path().join("default.db")).unwrap();
+    let err = default.merge_from(&small).unwrap_err();
+    assert!(err.to_string().contains("keeps 16 evidence values per fact"), "{err}");
+    let mut same = Profile::create_with_cap(&dir.path().join("same.db"), 16).unwrap();
+    same.merge_from(&small).unwrap();
+}

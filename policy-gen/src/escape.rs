@@ -2,22 +2,41 @@
 //! user names, paths, host names) are attacker-influenced: they reach a
 //! generated file only through one of these functions.
 
-/// A PowerShell single-quoted string literal. Inside one, only the quote
-/// characters are special; PowerShell also treats U+2018–U+201B as single
-/// quotes, so each of those is doubled too.
+/// A PowerShell expression for `text`, safe as a command argument.
+///
+/// ASCII text becomes a single-quoted literal, in which only quotes are
+/// special (doubled). Anything else is spelled out as `[char]0xNNNN` in a
+/// parenthesised concatenation, so the script is pure ASCII: no code page
+/// (Windows PowerShell 5.1 reads BOM-less files as ANSI) can turn bytes of a
+/// name into one of the Unicode quotes PowerShell also honours, and bidi or
+/// invisible characters cannot make a name look other than it is.
 pub fn powershell_literal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
+    if text.chars().all(|c| c.is_ascii() && !c.is_ascii_control()) {
+        return format!("'{}'", text.replace('\'', "''"));
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut run = String::new();
     for c in text.chars() {
-        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
-            out.push(c);
+        if c.is_ascii() && !c.is_ascii_control() {
+            if c == '\'' {
+                run.push('\'');
+            }
+            run.push(c);
+            continue;
         }
-        if c != '\0' {
-            out.push(c);
+        if !run.is_empty() {
+            parts.push(format!("'{}'", std::mem::take(&mut run)));
+        }
+        let mut units = [0u16; 2];
+        for unit in c.encode_utf16(&mut units) {
+            parts.push(format!("[char]0x{unit:04X}"));
         }
     }
-    out.push('\'');
-    out
+    if !run.is_empty() {
+        parts.push(format!("'{run}'"));
+    }
+    // A leading '' keeps `+` a string concatenation even when the first part is a [char].
+    format!("(''+{})", parts.join("+"))
 }
 
 /// A POSIX shell single-quoted word: nothing inside is special except the
@@ -41,7 +60,19 @@ pub fn shell_literal(text: &str) -> String {
 /// `?`, so a newline cannot end the comment, and `#>` cannot close a
 /// PowerShell block comment.
 pub fn comment_text(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { '?' } else { c }).collect::<String>().replace("#>", "# >")
+    text.chars()
+        .map(|c| if c.is_control() || is_format_char(c) { '?' } else { c })
+        .collect::<String>()
+        .replace("#>", "# >")
+}
+
+/// Invisible formatting characters (Unicode category Cf, the ones that
+/// matter): bidi overrides and isolates, zero-width characters, soft hyphen,
+/// byte-order mark. They would let a name read differently from what it is.
+pub fn is_format_char(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
 /// Text safe in Markdown, including inside a table cell: Markdown and HTML
@@ -62,7 +93,7 @@ pub fn markdown_text(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c if c.is_control() || is_format_char(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
             c => out.push(c),
         }
     }
@@ -72,10 +103,12 @@ pub fn markdown_text(text: &str) -> String {
 /// A user name as an sshd_config pattern, or `None` when it cannot be
 /// written safely: sshd has no escape for wildcards (`*`, `?`), negation
 /// (`!`), lists (`,`) or whitespace, and a `#` or quote would change the line.
+/// `@` is refused too: sshd reads `alice@corp.example` as user `alice` from
+/// host `corp.example`, which would lock out the observed user.
 pub fn sshd_user_pattern(user: &str) -> Option<String> {
     let safe = !user.is_empty()
         && user.len() <= 256
-        && user.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | '$' | '\\'));
+        && user.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '$' | '\\'));
     safe.then(|| user.to_string())
 }
 
@@ -109,32 +142,55 @@ mod tests {
         "",
     ];
 
-    /// Reads back a PowerShell single-quoted literal per the language rules.
-    fn powershell_unquote(literal: &str) -> String {
-        let is_quote = |c: char| matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}');
-        let inner: Vec<char> = literal.chars().collect();
-        assert!(is_quote(inner[0]) && is_quote(*inner.last().unwrap()));
-        let body = &inner[1..inner.len() - 1];
-        let mut out = String::new();
+    /// Evaluates what `powershell_literal` writes, per PowerShell's rules:
+    /// single-quoted literals (quotes doubled) and `[char]0xNNNN`, joined by `+`.
+    pub fn powershell_eval(expr: &str) -> String {
+        let body = expr.strip_prefix("(''+").and_then(|b| b.strip_suffix(')')).unwrap_or(expr);
+        let chars: Vec<char> = body.chars().collect();
+        let mut units: Vec<u16> = Vec::new();
         let mut i = 0;
-        while i < body.len() {
-            if is_quote(body[i]) {
-                assert!(i + 1 < body.len() && is_quote(body[i + 1]), "unpaired quote in {literal}");
-                out.push(body[i]);
-                i += 2;
-            } else {
-                out.push(body[i]);
-                i += 1;
+        while i < chars.len() {
+            match chars[i] {
+                '\'' => {
+                    i += 1;
+                    loop {
+                        assert!(i < chars.len(), "unterminated literal in {expr}");
+                        if chars[i] == '\'' {
+                            if chars.get(i + 1) == Some(&'\'') {
+                                units.push('\'' as u16);
+                                i += 2;
+                                continue;
+                            }
+                            i += 1;
+                            break;
+                        }
+                        assert!(chars[i].is_ascii(), "non-ASCII inside a literal: {expr}");
+                        units.push(chars[i] as u16);
+                        i += 1;
+                    }
+                }
+                '+' => i += 1,
+                '[' => {
+                    let rest: String = chars[i..].iter().collect();
+                    let hex = rest.strip_prefix("[char]0x").expect("a [char] code");
+                    units.push(u16::from_str_radix(&hex[..4], 16).unwrap());
+                    i += "[char]0x".len() + 4;
+                }
+                other => panic!("unexpected {other:?} in {expr}"),
             }
         }
-        out
+        String::from_utf16(&units).unwrap()
     }
 
     #[test]
     fn powershell_literals_read_back_exactly() {
-        for s in HOSTILE {
-            assert_eq!(powershell_unquote(&powershell_literal(s)), *s);
+        for s in HOSTILE.iter().copied().chain(["Büro", "\u{202E}fdp.exe", "emoji 😀", "tab\there"]) {
+            let literal = powershell_literal(s);
+            assert!(literal.is_ascii(), "{literal}");
+            assert_eq!(powershell_eval(&literal), s, "{literal}");
         }
+        assert_eq!(powershell_literal("scans"), "'scans'");
+        assert_eq!(powershell_literal("it's"), "'it''s'");
     }
 
     #[test]
@@ -152,6 +208,8 @@ mod tests {
 
     #[test]
     fn comments_stay_on_one_line() {
+        assert_eq!(comment_text("a\u{202E}b\u{200B}c"), "a?b?c");
+        assert_eq!(markdown_text("a\u{202E}b"), "a\\u{202e}b");
         for s in HOSTILE {
             let c = comment_text(s);
             assert!(!c.contains('\n') && !c.contains("#>"), "{c}");
@@ -171,7 +229,7 @@ mod tests {
     fn sshd_patterns_refuse_wildcards_and_separators() {
         assert_eq!(sshd_user_pattern("alice").as_deref(), Some("alice"));
         assert_eq!(sshd_user_pattern("CORP\\svc-web$").as_deref(), Some("CORP\\svc-web$"));
-        for bad in ["*", "a?", "!root", "a,b", "a b", "a\"b", "a#b", "a\nb", ""] {
+        for bad in ["*", "a?", "!root", "a,b", "a b", "a\"b", "a#b", "a\nb", "", "alice@corp.example"] {
             assert_eq!(sshd_user_pattern(bad), None, "{bad:?}");
         }
     }

@@ -23,6 +23,15 @@ pub struct UsageMatcher {
     pub success: Option<bool>,
 }
 
+/// A use whose role is unknown could be either: it matches any wanted role,
+/// so an unknown-role SMB1 use still holds the SMB1 server back.
+pub fn role_matches(wanted: Option<Role>, seen: Option<Role>) -> bool {
+    match (wanted, seen) {
+        (Some(wanted), Some(seen)) => wanted == seen,
+        _ => true,
+    }
+}
+
 impl UsageMatcher {
     pub fn matches(&self, key: &FactKey) -> bool {
         if self.kind.is_some_and(|k| k != key.kind()) {
@@ -34,12 +43,12 @@ impl UsageMatcher {
                 !anonymous
                     && self.protocol.is_none_or(|p| p == negotiated.protocol())
                     && self.versions.as_ref().is_none_or(|v| v.iter().any(|v| v == negotiated.version_str()))
-                    && self.role.is_none_or(|r| Some(r) == *role)
+                    && role_matches(self.role, *role)
                     && self.logon_fields_unset()
                     && self.script_fields_unset()
             }
             FactKey::Algorithm { .. } => false,
-            FactKey::Connection { role, .. } => self.role.is_none_or(|r| Some(r) == *role),
+            FactKey::Connection { role, .. } => role_matches(self.role, *role),
             FactKey::Script { interpreter, engine_version } => {
                 self.interpreters.as_ref().is_none_or(|list| list.iter().any(|i| i == interpreter))
                     && self

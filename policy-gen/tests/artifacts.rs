@@ -197,6 +197,9 @@ fn install_into_a_root_then_rollback_restores_byte_identical_files() {
     let existing = root.path().join("etc/ssh/sshd_config.d/00-temper.conf");
     std::fs::create_dir_all(existing.parent().unwrap()).unwrap();
     std::fs::write(&existing, "# an older drop-in\nPermitRootLogin yes\n").unwrap();
+    let sshd_config = root.path().join("etc/ssh/sshd_config");
+    std::fs::write(&sshd_config, "Port 22\n").unwrap();
+    let before_sshd_config = std::fs::read(&sshd_config).unwrap();
     let nft_conf = root.path().join("etc/nftables.conf");
     std::fs::write(&nft_conf, "#!/usr/sbin/nft -f\nflush ruleset\n").unwrap();
     let before_drop_in = std::fs::read(&existing).unwrap();
@@ -209,6 +212,7 @@ fn install_into_a_root_then_rollback_restores_byte_identical_files() {
     assert!(root.path().join("etc/temper/nftables.nft").exists());
     assert!(root.path().join("etc/modprobe.d/temper-blacklist.conf").exists());
     assert!(std::fs::read_to_string(&nft_conf).unwrap().contains("include \"/etc/temper/nftables.nft\""));
+    assert!(std::fs::read_to_string(&sshd_config).unwrap().starts_with("Include /etc/ssh/sshd_config.d/*.conf\n"));
 
     let rollback = std::fs::read_dir(root.path().join("var/backups/temper"))
         .unwrap()
@@ -221,6 +225,7 @@ fn install_into_a_root_then_rollback_restores_byte_identical_files() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::read(&existing).unwrap(), before_drop_in);
     assert_eq!(std::fs::read(&nft_conf).unwrap(), before_nft);
+    assert_eq!(std::fs::read(&sshd_config).unwrap(), before_sshd_config);
     assert!(!root.path().join("etc/temper/nftables.nft").exists(), "new files are removed again");
     assert!(!root.path().join("etc/modprobe.d/temper-blacklist.conf").exists());
 }
@@ -328,18 +333,29 @@ fn samba_fragment_passes_testparm() {
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("etc/samba")).unwrap();
     let smb_conf = root.path().join("etc/samba/smb.conf");
-    std::fs::write(&smb_conf, "[global]\n   workgroup = WORKGROUP\n\n[scans]\n   path = /srv/scans\n").unwrap();
+    // A share section whose name starts with letters of "global" must not fool the match.
+    std::fs::write(
+        &smb_conf,
+        "[lab]\n   path = /srv/lab\n[Global]\n   workgroup = WORKGROUP\n\n[scans]\n   path = /srv/scans\n",
+    )
+    .unwrap();
     let out = run_install(&dir.path().join("nas"), root.path(), &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let conf = std::fs::read_to_string(&smb_conf).unwrap();
-    assert!(conf.starts_with("[global]\ninclude = /etc/samba/temper.conf\n"), "{conf}");
+    assert!(conf.contains("[Global]\ninclude = /etc/samba/temper.conf\n"), "{conf}");
+    assert_eq!(conf.matches("include =").count(), 1);
     if !live_tool("testparm", false) {
         return;
     }
     // testparm resolves the include's absolute path, so point it at the staged fragment.
-    let staged = conf.replace("/etc/samba/temper.conf", &root.path().join("etc/samba/temper.conf").display().to_string());
+    let staged =
+        conf.replace("/etc/samba/temper.conf", &root.path().join("etc/samba/temper.conf").display().to_string());
     std::fs::write(&smb_conf, staged).unwrap();
-    let out = Command::new("testparm").args(["-s", "--parameter-name", "server min protocol"]).arg(&smb_conf).output().unwrap();
+    let out = Command::new("testparm")
+        .args(["-s", "--parameter-name", "server min protocol"])
+        .arg(&smb_conf)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "testparm rejected smb.conf: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "SMB3_02");
 }

@@ -324,3 +324,40 @@ fn unknown_platform_applies_no_rule() {
     assert!(policy.decisions.is_empty());
     assert!(policy.not_applicable.iter().all(|n| n.reason.contains("platform is unknown")));
 }
+
+#[test]
+fn uses_with_unknown_role_or_port_are_never_ignored() {
+    // An SMB1 use with no role still holds the SMB1 server back.
+    let mut obs = windows_host("fs", 30, "standalone");
+    for d in [1, 9] {
+        let mut smb1 = protocol("fs", at(d, 9), Negotiated::Smb(SmbDialect::Smb1), 445, 20);
+        smb1.role = None;
+        obs.push(smb1);
+    }
+    assert_eq!(state(&policy_of(&obs), "win-smb1-server", None), State::Exception);
+
+    // A TLS 1.0 use on an unknown port holds back every listener's minimum.
+    let mut obs = linux_host("web", 30);
+    for d in 0..30 {
+        obs.push(protocol("web", at(d, 9), tls(TlsVersion::Tls13), 443, 1));
+    }
+    for d in [2, 12] {
+        let mut legacy = protocol("web", at(d, 9), tls(TlsVersion::Tls10), 443, 9);
+        legacy.local = None;
+        obs.push(legacy);
+    }
+    let d = decision(&policy_of(&obs), "linux-tls-min-version", Some("port 443")).clone();
+    assert_eq!(d.state, State::Exception, "{}", d.reason);
+
+    // An inbound connection with no port keeps the firewall allowlist back.
+    let mut obs = linux_host("web", 30);
+    for d in 0..30 {
+        obs.push(connection("web", at(d, 9), Transport::Tcp, 22, 5));
+    }
+    let mut portless = connection("web", at(3, 9), Transport::Udp, 0, 7);
+    portless.local = None;
+    obs.push(portless);
+    let d = decision(&policy_of(&obs), "linux-nftables-inbound-allowlist", None).clone();
+    assert_eq!(d.state, State::Review);
+    assert!(d.reason.contains("cannot express"), "{}", d.reason);
+}

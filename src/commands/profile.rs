@@ -130,10 +130,12 @@ pub fn merge(inputs: &[PathBuf], output: &Path) -> anyhow::Result<()> {
     let tmp = output.with_extension("merging");
     let _ = std::fs::remove_file(&tmp);
     let result = (|| -> anyhow::Result<()> {
-        let mut merged = Profile::create_or_open(&tmp)?;
-        for input in inputs {
-            let source = Profile::open(input)?;
-            merged.merge_from(&source)?;
+        let sources = inputs.iter().map(|p| Profile::open(p)).collect::<Result<Vec<_>, _>>()?;
+        // The group profile keeps the evidence cap of its members.
+        let cap = sources.first().map_or(temper_learner::DEFAULT_EVIDENCE_CAP, Profile::evidence_cap);
+        let mut merged = Profile::create_with_cap(&tmp, cap)?;
+        for source in &sources {
+            merged.merge_from(source)?;
         }
         Ok(())
     })();

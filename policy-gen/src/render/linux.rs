@@ -237,29 +237,59 @@ fn install_script(policy: &Policy, host: &str, artifacts: &LinuxArtifacts) -> St
     for path in artifacts.files.keys() {
         writeln!(out, "install_file {} 0644", shell_literal(path)).unwrap();
     }
+    if has(SSHD_DROP_IN) {
+        // Older sshd_config files (RHEL 8) do not include the drop-in directory.
+        out.push_str("ensure_line etc/ssh/sshd_config 'Include /etc/ssh/sshd_config.d/*.conf' first\n");
+    }
     if has(SAMBA_FRAGMENT) {
-        out.push_str("ensure_line etc/samba/smb.conf 'include = /etc/samba/temper.conf' '^[[:space:]]*\\[global\\]'\n");
+        out.push_str("ensure_line etc/samba/smb.conf 'include = /etc/samba/temper.conf' '[global]'\n");
     }
     if has(NFTABLES_RULESET) {
         out.push_str("ensure_line etc/nftables.conf 'include \"/etc/temper/nftables.nft\"'\n");
     }
-    // Validate everything, then reload; on any failure restore and stop.
+    // On the live system: the rollback reloads what it restores; then validate
+    // everything, then reload. Any failure restores every file and stops.
     out.push_str("if live; then\n");
+    if has(NFTABLES_RULESET) {
+        out.push_str("    echo 'nft delete table inet temper 2>/dev/null || true' >> \"$ROLLBACK\"\n");
+        out.push_str(
+            "    echo '[ -e /etc/temper/nftables.nft ] && nft -f /etc/temper/nftables.nft || true' >> \"$ROLLBACK\"\n",
+        );
+    }
+    if has(SSHD_DROP_IN) {
+        out.push_str("    echo 'systemctl reload ssh 2>/dev/null || systemctl reload sshd' >> \"$ROLLBACK\"\n");
+    }
+    if has(SAMBA_FRAGMENT) {
+        out.push_str("    echo 'smbcontrol smbd reload-config 2>/dev/null || systemctl reload smbd 2>/dev/null || true' >> \"$ROLLBACK\"\n");
+    }
     if has(SSHD_DROP_IN) {
         out.push_str("    sshd -t || fail_and_roll_back 'sshd -t rejected the configuration'\n");
+        // Prove the drop-in is in effect, not just syntactically valid.
+        for line in artifacts.files[SSHD_DROP_IN].lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            let mut words = line.split_whitespace();
+            let (Some(key), Some(first)) = (words.next(), words.next()) else { continue };
+            let expected = format!("{} {first}", key.to_ascii_lowercase());
+            writeln!(
+                out,
+                "    sshd -T 2>/dev/null | grep -qixF {} || fail_and_roll_back {}",
+                shell_literal(&expected),
+                shell_literal(&format!("sshd does not apply {key} (is /etc/ssh/sshd_config.d included?)"))
+            )
+            .unwrap();
+        }
     }
     if has(SAMBA_FRAGMENT) {
         out.push_str("    if command -v testparm >/dev/null; then testparm -s >/dev/null 2>&1 || fail_and_roll_back 'testparm -s rejected smb.conf'; fi\n");
     }
     if has(NFTABLES_RULESET) {
         out.push_str("    nft -c -f /etc/temper/nftables.nft || fail_and_roll_back 'nft -c rejected the ruleset'\n");
-        out.push_str("    nft -f /etc/temper/nftables.nft\n    echo 'nft delete table inet temper 2>/dev/null || true' >> \"$ROLLBACK\"\n");
+        out.push_str("    nft -f /etc/temper/nftables.nft || fail_and_roll_back 'nft -f failed to load the ruleset'\n");
     }
     if has(SSHD_DROP_IN) {
-        out.push_str("    systemctl reload ssh 2>/dev/null || systemctl reload sshd\n    echo 'systemctl reload ssh 2>/dev/null || systemctl reload sshd' >> \"$ROLLBACK\"\n");
+        out.push_str("    { systemctl reload ssh 2>/dev/null || systemctl reload sshd; } || fail_and_roll_back 'sshd did not reload'\n");
     }
     if has(SAMBA_FRAGMENT) {
-        out.push_str("    smbcontrol smbd reload-config 2>/dev/null || systemctl reload smbd 2>/dev/null || true\n");
+        out.push_str("    smbcontrol smbd reload-config 2>/dev/null || systemctl reload smbd 2>/dev/null || note 'smbd not reloaded: reload it to apply smb.conf'\n");
     }
     out.push_str("fi\n");
     for step in &artifacts.manual_steps {

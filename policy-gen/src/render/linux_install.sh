@@ -48,7 +48,10 @@ install_file() {
     note "installed /$1"
 }
 
-# ensure_line FILE LINE [AFTER_PATTERN]: add LINE to FILE once (after the first line matching AFTER_PATTERN, else at the end).
+# ensure_line FILE LINE [WHERE]: add LINE to FILE once. WHERE is `first` (the
+# top of the file), or a section header such as `[global]`, compared as
+# case-insensitive fixed text (after it; when the file has no such section,
+# the section and the line go at the top); without WHERE, the end.
 ensure_line() {
     file="$ROOT/$1"
     [ -e "$file" ] || return 0
@@ -57,12 +60,24 @@ ensure_line() {
     mkdir -p "$(dirname "$BACKUP/files/$1")"
     cp -p "$file" "$BACKUP/files/$1"
     echo "cp -p $(q "$BACKUP/files/$1") $(q "$file")" >> "$ROLLBACK"
-    if [ -n "${3:-}" ] && grep -q "$3" "$file"; then
-        awk -v line="$2" -v pat="$3" '{ print } !done && $0 ~ pat { print line; done = 1 }' "$file" > "$file.temper-new"
-        cat "$file.temper-new" > "$file" && rm -f "$file.temper-new"
-    else
-        printf '%s\n' "$2" >> "$file"
-    fi
+    case "${3:-}" in
+        "") printf '%s\n' "$2" >> "$file" ;;
+        first)
+            { printf '%s\n' "$2"; cat "$file"; } > "$file.temper-new"
+            cat "$file.temper-new" > "$file"; rm -f "$file.temper-new" ;;
+        *)
+            # Values travel through ENVIRON: awk -v would process backslash escapes.
+            if TEMPER_AFTER="$3" awk 'BEGIN { a = tolower(ENVIRON["TEMPER_AFTER"]) }
+                { t = tolower($0); gsub(/^[ \t]+|[ \t]+$/, "", t); if (t == a) found = 1 }
+                END { exit !found }' "$file"; then
+                TEMPER_LINE="$2" TEMPER_AFTER="$3" awk 'BEGIN { l = ENVIRON["TEMPER_LINE"]; a = tolower(ENVIRON["TEMPER_AFTER"]) }
+                    { print }
+                    !done { t = tolower($0); gsub(/^[ \t]+|[ \t]+$/, "", t); if (t == a) { print l; done = 1 } }' "$file" > "$file.temper-new"
+            else
+                { printf '%s\n%s\n' "$3" "$2"; cat "$file"; } > "$file.temper-new"
+            fi
+            cat "$file.temper-new" > "$file"; rm -f "$file.temper-new" ;;
+    esac
     note "added to /$1: $2"
 }
 

@@ -44,7 +44,7 @@ pub fn render(policy: &Policy, rules: &[Rule], out: &Path) -> Result<RenderSumma
         match host.platform {
             Some(Platform::Windows) => {
                 let script = windows::apply_script(policy, &host.host, rules).map_err(fail)?;
-                write("apply.ps1", &script, &mut written)?;
+                write("apply.ps1", &format!("\u{FEFF}{script}"), &mut written)?;
                 readme.push_str(
                     "Run in an elevated PowerShell on this host:\n\n\
                      ```powershell\n.\\apply.ps1 -WhatIf   # lists every change, changes nothing\n.\\apply.ps1           # applies them and writes rollback-<time>.ps1\n```\n\n",

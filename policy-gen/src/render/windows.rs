@@ -69,7 +69,8 @@ fn commands(decision: &Decision, rule: &Rule) -> Result<Vec<String>, String> {
     }
 }
 
-/// The apply script for one host.
+/// The apply script for one host. The renderer writes it with a UTF-8
+/// byte-order mark: Windows PowerShell 5.1 reads BOM-less files as ANSI.
 pub fn apply_script(policy: &Policy, host: &str, rules: &[Rule]) -> Result<String, String> {
     let mut out = String::new();
     writeln!(out, "#Requires -RunAsAdministrator").unwrap();

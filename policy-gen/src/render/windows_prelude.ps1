@@ -17,22 +17,23 @@ function ConvertTo-TemperLiteral([string]$Text) {
 function Set-TemperRegistryValue {
     [CmdletBinding(SupportsShouldProcess = $true)]
     param([string]$Path, [string]$Name, [string]$Type, $Value, [string]$Rule)
-    $exists = Test-Path -LiteralPath $Path
-    $current = $null
-    if ($exists) { $current = (Get-ItemProperty -LiteralPath $Path -ErrorAction SilentlyContinue).PSObject.Properties[$Name] }
-    if ($null -ne $current -and "$($current.Value)" -eq "$Value") {
+    # Get-Item works on keys with no values, where Get-ItemProperty returns nothing.
+    $key = Get-Item -LiteralPath $Path -ErrorAction SilentlyContinue
+    $hasValue = ($null -ne $key) -and ($key.GetValueNames() -contains $Name)
+    if ($hasValue -and "$($key.GetValue($Name))" -eq "$Value") {
         Write-Verbose "${Rule}: $Path\$Name is already $Value"
         return
     }
     if ($PSCmdlet.ShouldProcess("$Path\$Name", "set to $Value ($Rule)")) {
-        if (-not $exists) {
+        if ($null -eq $key) {
             New-Item -Path $Path -Force | Out-Null
             $script:Rollback.Add("Remove-Item -LiteralPath $(ConvertTo-TemperLiteral $Path) -Recurse -Force  # created by $Rule")
-        } elseif ($null -eq $current) {
+        } elseif (-not $hasValue) {
             $script:Rollback.Add("Remove-ItemProperty -LiteralPath $(ConvertTo-TemperLiteral $Path) -Name $(ConvertTo-TemperLiteral $Name)  # $Rule")
         } else {
-            $kind = (Get-Item -LiteralPath $Path).GetValueKind($Name)
-            $script:Rollback.Add("New-ItemProperty -LiteralPath $(ConvertTo-TemperLiteral $Path) -Name $(ConvertTo-TemperLiteral $Name) -PropertyType $kind -Value $(ConvertTo-TemperLiteral ([string]$current.Value)) -Force | Out-Null  # $Rule")
+            $kind = $key.GetValueKind($Name)
+            $old = [string]$key.GetValue($Name)
+            $script:Rollback.Add("New-ItemProperty -LiteralPath $(ConvertTo-TemperLiteral $Path) -Name $(ConvertTo-TemperLiteral $Name) -PropertyType $kind -Value $(ConvertTo-TemperLiteral $old) -Force | Out-Null  # $Rule")
         }
         New-ItemProperty -LiteralPath $Path -Name $Name -PropertyType $Type -Value $Value -Force | Out-Null
         $script:Changes++
@@ -87,8 +88,13 @@ function Remove-TemperSmbShare {
     if ($PSCmdlet.ShouldProcess("share $Name ($($share.Path))", "remove ($Rule)")) {
         $grants = @(Get-SmbShareAccess -Name $Name)
         Remove-SmbShare -Name $Name -Force
-        # Rollback recreates the share with its path, description and grants.
-        $restore = "New-SmbShare -Name $(ConvertTo-TemperLiteral $share.Name) -Path $(ConvertTo-TemperLiteral $share.Path) -Description $(ConvertTo-TemperLiteral $share.Description) | Out-Null; Revoke-SmbShareAccess -Name $(ConvertTo-TemperLiteral $share.Name) -AccountName 'Everyone' -Force | Out-Null"
+        # Rollback recreates the share with its path, description, scope,
+        # encryption, access-based enumeration, caching, user limit and grants.
+        $restore = "New-SmbShare -Name $(ConvertTo-TemperLiteral $share.Name) -Path $(ConvertTo-TemperLiteral $share.Path)" +
+            " -Description $(ConvertTo-TemperLiteral $share.Description) -ScopeName $(ConvertTo-TemperLiteral $share.ScopeName)" +
+            " -EncryptData:`$$([bool]$share.EncryptData) -FolderEnumerationMode $(ConvertTo-TemperLiteral ([string]$share.FolderEnumerationMode))" +
+            " -CachingMode $(ConvertTo-TemperLiteral ([string]$share.CachingMode)) -ConcurrentUserLimit $([uint32]$share.ConcurrentUserLimit) | Out-Null" +
+            "; Revoke-SmbShareAccess -Name $(ConvertTo-TemperLiteral $share.Name) -AccountName 'Everyone' -Force | Out-Null"
         foreach ($grant in $grants) {
             $cmd = if ($grant.AccessControlType -eq 'Allow') { 'Grant-SmbShareAccess' } else { 'Block-SmbShareAccess' }
             $right = if ($cmd -eq 'Grant-SmbShareAccess') { " -AccessRight $($grant.AccessRight)" } else { '' }
@@ -98,3 +104,7 @@ function Remove-TemperSmbShare {
         $script:Changes++
     }
 }
+
+# Everything below runs inside try/finally, so the rollback script is written
+# for the changes made so far even when a later step fails.
+try {

@@ -32,9 +32,13 @@ pub fn evaluate(
     ctx: &ShapeContext<'_>,
 ) -> Vec<Outcome> {
     let mut facts_of_member: BTreeMap<String, Vec<&temper_learner::Fact>> = BTreeMap::new();
+    // Uses that match but cannot be expressed as a member (a connection with
+    // no known port, a logon with no user): an allowlist would block them.
+    let mut unplaceable: Vec<String> = Vec::new();
     for fact in host.facts.iter().filter(|f| usage.matches(&f.key)) {
-        if let Some(m) = member_of(&fact.key, member) {
-            facts_of_member.entry(m).or_default().push(fact);
+        match member_of(&fact.key, member) {
+            Some(m) => facts_of_member.entry(m).or_default().push(fact),
+            None => unplaceable.push(fact.key.describe()),
         }
     }
     let members: BTreeMap<String, Vec<Usage>> =
@@ -61,7 +65,13 @@ pub fn evaluate(
     if !kept.is_empty() {
         outcome.detail.insert("keep_list".into(), Value::Array(kept.into_iter().map(Value::String).collect()));
     }
-    if list.is_empty() {
+    if !unplaceable.is_empty() {
+        outcome.hold_back = Some(format!(
+            "uses that {} cannot express were observed, and it would block them: {}",
+            rule.setting.name,
+            unplaceable.join(", ")
+        ));
+    } else if list.is_empty() {
         outcome.hold_back =
             Some(format!("nothing was observed for {}: enforcing it would allow nobody", rule.setting.name));
     } else if !rare.is_empty() {

@@ -22,19 +22,23 @@ pub fn evaluate(rule: &Rule, host: &HostView) -> Vec<Outcome> {
     let target = Negotiated::parse(*protocol, target).expect("catalog checked the target");
     let ceiling = Negotiated::parse(*protocol, ceiling).expect("catalog checked the ceiling");
 
-    // Group the relevant facts by service port (or all together).
+    // Group the relevant facts by service port (or all together). Per-port
+    // rules cannot place a sighting without a port (a host-wide Schannel
+    // event, say): it could be any listener's, so it joins every group.
     let mut groups: BTreeMap<Option<u16>, Vec<(&Fact, Negotiated)>> = BTreeMap::new();
+    let mut unplaced: Vec<(&Fact, Negotiated)> = Vec::new();
     for fact in &host.facts {
         let FactKey::Protocol { negotiated, role: fact_role, port, anonymous } = &fact.key else { continue };
         if negotiated.protocol() != *protocol
             || *anonymous
-            || role.is_some_and(|r| Some(r) != *fact_role)
+            || !crate::usage_matcher::role_matches(*role, *fact_role)
             || ignore.iter().any(|v| v == negotiated.version_str())
         {
             continue;
         }
         if *per_port && port.is_none() {
-            continue; // Host-wide sightings cannot be tied to a listener.
+            unplaced.push((fact, *negotiated));
+            continue;
         }
         groups.entry(if *per_port { *port } else { None }).or_default().push((fact, *negotiated));
     }
@@ -51,6 +55,12 @@ pub fn evaluate(rule: &Rule, host: &HostView) -> Vec<Outcome> {
         }
     } else {
         groups.entry(None).or_default();
+    }
+
+    if !unplaced.is_empty() {
+        for facts in groups.values_mut() {
+            facts.extend(unplaced.iter().copied());
+        }
     }
 
     groups
