@@ -10,6 +10,20 @@
 //! never panics, and never allocates in proportion to a length field it has
 //! not checked against the bytes it holds.
 
+pub mod capture;
+pub mod capture_file;
+pub mod decode;
 pub mod finding;
+pub mod flow;
+pub mod frame;
+pub mod kerberos;
+pub mod ntlm_scan;
+pub mod ntlmssp;
+pub mod observations;
+pub mod rdp;
+pub mod smb;
+pub mod ssh;
+pub mod stream;
+pub mod tls;
 
 pub use finding::{Direction, Finding, SmbAccess};

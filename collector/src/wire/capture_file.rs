@@ -1,0 +1,207 @@
+//! pcap and pcapng files (gzip-compressed too), read as a stream with
+//! pcap-parser: memory stays flat in file size. A damaged or truncated file
+//! yields every record before the damage, then an error naming the byte
+//! offset where reading stopped.
+
+use super::capture::CaptureRecord;
+use super::frame::decode_frame;
+use chrono::{DateTime, TimeZone, Utc};
+use pcap_parser::pcapng::Block;
+use pcap_parser::{create_reader, PcapBlockOwned, PcapError};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+/// Buffer for one read; the largest block pcap-parser can hold at once.
+const READ_BUFFER: usize = 1 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("{file}: {source}")]
+    Io { file: String, source: std::io::Error },
+    #[error("{file}: not a pcap or pcapng capture")]
+    NotACapture { file: String },
+    #[error("{file}: damaged capture at byte offset {offset}: {reason} ({records} packet(s) before it were read)")]
+    Damaged { file: String, offset: u64, reason: String, records: u64 },
+}
+
+/// What reading a capture found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CaptureStats {
+    /// Frames in the file.
+    pub frames: u64,
+    /// Frames that carried a TCP or UDP payload we could place.
+    pub records: u64,
+    /// Frames of a link type or protocol this decoder does not read.
+    pub skipped: u64,
+    /// Bytes of the (decompressed) file consumed.
+    pub bytes: u64,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+}
+
+/// Whether `head` (the first bytes of a file) is a capture: pcap in either
+/// byte order and time resolution, pcapng, or gzip (checked inside later).
+pub fn looks_like_capture(head: &[u8]) -> bool {
+    matches!(
+        head.get(..4),
+        Some(
+            [0xd4, 0xc3, 0xb2, 0xa1]
+                | [0xa1, 0xb2, 0xc3, 0xd4]
+                | [0x4d, 0x3c, 0xb2, 0xa1]
+                | [0xa1, 0xb2, 0x3c, 0x4d]
+                | [0x0a, 0x0d, 0x0d, 0x0a]
+        )
+    ) || head.starts_with(&[0x1f, 0x8b])
+}
+
+/// Reads a capture file, calling `on_record` for every TCP/UDP packet in order.
+pub fn read_capture(path: &Path, on_record: impl FnMut(&CaptureRecord<'_>)) -> Result<CaptureStats, CaptureError> {
+    let name = path.display().to_string();
+    let io = |source| CaptureError::Io { file: name.clone(), source };
+    let mut file = BufReader::new(File::open(path).map_err(io)?);
+    let mut magic = [0u8; 2];
+    let n = file.read(&mut magic).map_err(io)?;
+    let file = File::open(path).map_err(io)?;
+    if n == 2 && magic == [0x1f, 0x8b] {
+        read_stream(&name, flate2::read::MultiGzDecoder::new(BufReader::new(file)), on_record)
+    } else {
+        read_stream(&name, file, on_record)
+    }
+}
+
+/// Reads a capture from any byte stream (`name` is used in errors).
+pub fn read_stream(
+    name: &str,
+    input: impl Read + Send,
+    mut on_record: impl FnMut(&CaptureRecord<'_>),
+) -> Result<CaptureStats, CaptureError> {
+    let mut reader = match create_reader(READ_BUFFER, input) {
+        Ok(reader) => reader,
+        Err(PcapError::HeaderNotRecognized | PcapError::Eof | PcapError::Incomplete(_)) => {
+            return Err(CaptureError::NotACapture { file: name.to_string() })
+        }
+        Err(e) => {
+            return Err(CaptureError::Damaged {
+                file: name.to_string(),
+                offset: 0,
+                reason: format!("{e:?}"),
+                records: 0,
+            })
+        }
+    };
+    let mut stats = CaptureStats::default();
+    // Legacy pcap: one link type and a resolution from the header magic.
+    let mut legacy_link = None;
+    let mut legacy_nanos = false;
+    // pcapng: per interface, its link type and timestamp resolution (units per second) and offset.
+    let mut interfaces: Vec<(i32, u64, i64)> = Vec::new();
+    let mut consumed: u64 = 0;
+    loop {
+        let damaged = |stats: &CaptureStats, consumed: u64, reason: String| CaptureError::Damaged {
+            file: name.to_string(),
+            offset: consumed,
+            reason,
+            records: stats.records,
+        };
+        match reader.next() {
+            Ok((size, block)) => {
+                match block {
+                    PcapBlockOwned::LegacyHeader(header) => {
+                        legacy_link = Some(header.network.0);
+                        legacy_nanos = header.is_nanosecond_precision();
+                    }
+                    PcapBlockOwned::Legacy(packet) => {
+                        stats.frames += 1;
+                        let nanos = if legacy_nanos { packet.ts_usec as i64 } else { packet.ts_usec as i64 * 1_000 };
+                        let time = Utc.timestamp_opt(packet.ts_sec as i64, nanos.clamp(0, 999_999_999) as u32).single();
+                        deliver(legacy_link, time, packet.data, &mut stats, &mut on_record);
+                    }
+                    PcapBlockOwned::NG(Block::SectionHeader(_)) => interfaces.clear(),
+                    PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                        let resolution = idb.ts_resolution().unwrap_or(1_000_000);
+                        interfaces.push((idb.linktype.0, resolution.max(1), idb.if_tsoffset));
+                    }
+                    PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                        stats.frames += 1;
+                        let (link, time) = match interfaces.get(epb.if_id as usize) {
+                            Some(&(link, resolution, offset)) => {
+                                let units = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
+                                (Some(link), ng_time(units, resolution, offset))
+                            }
+                            None => (None, None),
+                        };
+                        deliver(link, time, epb.data, &mut stats, &mut on_record);
+                    }
+                    PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+                        stats.frames += 1;
+                        // Simple packets have no timestamp and belong to interface 0.
+                        deliver(interfaces.first().map(|i| i.0), None, spb.data, &mut stats, &mut on_record);
+                    }
+                    PcapBlockOwned::NG(_) => {}
+                }
+                consumed += size as u64;
+                reader.consume(size);
+            }
+            Err(PcapError::Eof) => break,
+            Err(PcapError::Incomplete(_)) => {
+                if let Err(e) = reader.refill() {
+                    return Err(damaged(&stats, consumed, format!("read failed: {e:?}")));
+                }
+                if reader.reader_exhausted() {
+                    // More bytes were needed but the file ended: a truncated last block.
+                    match reader.next() {
+                        Ok(_) => continue,
+                        Err(PcapError::Eof) => break,
+                        Err(_) => {
+                            return Err(damaged(&stats, consumed, "truncated: the file ends inside a block".into()))
+                        }
+                    }
+                }
+            }
+            Err(PcapError::UnexpectedEof) => {
+                return Err(damaged(&stats, consumed, "truncated: the file ends inside a block".into()))
+            }
+            Err(e) => return Err(damaged(&stats, consumed, describe(&e))),
+        }
+    }
+    stats.bytes = consumed;
+    Ok(stats)
+}
+
+fn describe(error: &PcapError<&[u8]>) -> String {
+    match error {
+        PcapError::NomError(_, kind) => format!("malformed block ({kind:?})"),
+        PcapError::OwnedNomError(_, kind) => format!("malformed block ({kind:?})"),
+        PcapError::BufferTooSmall => "a block larger than 1 MiB".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn ng_time(units: u64, per_second: u64, offset_seconds: i64) -> Option<DateTime<Utc>> {
+    let seconds = (units / per_second) as i64 + offset_seconds;
+    let nanos = ((units % per_second) as u128 * 1_000_000_000 / per_second as u128) as u32;
+    Utc.timestamp_opt(seconds, nanos).single()
+}
+
+fn deliver(
+    link: Option<i32>,
+    time: Option<DateTime<Utc>>,
+    frame: &[u8],
+    stats: &mut CaptureStats,
+    on_record: &mut impl FnMut(&CaptureRecord<'_>),
+) {
+    let (Some(link), Some(time)) = (link, time) else {
+        stats.skipped += 1;
+        return;
+    };
+    match decode_frame(link, time, frame) {
+        Some(record) => {
+            stats.records += 1;
+            stats.first = Some(stats.first.map_or(time, |t| t.min(time)));
+            stats.last = Some(stats.last.map_or(time, |t| t.max(time)));
+            on_record(&record);
+        }
+        None => stats.skipped += 1,
+    }
+}

@@ -1,0 +1,68 @@
+//! A capture file to observations: read (capture_file), track flows and
+//! dissect (flow), interpret (observations). A capture attests only to the
+//! traffic it holds, so each host gets one `coverage` record: the capture's
+//! time range and the protocols decoded for it.
+
+use super::capture_file::{read_capture, CaptureError, CaptureStats};
+use super::flow::{FlowFinding, FlowStats, FlowTracker};
+use super::observations::{category_of, to_observation, HostNaming};
+use crate::observation::{Coverage, Event, Observation};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+#[derive(Debug, Default, Clone)]
+pub struct CaptureSummary {
+    pub capture: CaptureStats,
+    pub flows: FlowStats,
+    /// Handshakes (protocol observations) per protocol.
+    pub handshakes: BTreeMap<String, u64>,
+    pub observations: u64,
+}
+
+/// Decodes a capture, handing every observation to `sink` (coverage last).
+/// A damaged file still yields what was decoded before the damage; the
+/// error comes back beside the summary.
+pub fn decode_capture(
+    path: &Path,
+    naming: &HostNaming,
+    mut sink: impl FnMut(Observation),
+) -> Result<(CaptureSummary, Option<CaptureError>), CaptureError> {
+    let mut tracker = FlowTracker::new();
+    let mut findings: Vec<FlowFinding> = Vec::new();
+    let mut summary = CaptureSummary::default();
+    let mut covered: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut emit = |flow_findings: &mut Vec<FlowFinding>, summary: &mut CaptureSummary| {
+        for found in flow_findings.drain(..) {
+            let Some(obs) = to_observation(&found, naming) else { continue };
+            if let Some(category) = category_of(&obs) {
+                if let Some(protocol) = category.strip_prefix("protocol:") {
+                    *summary.handshakes.entry(protocol.to_string()).or_insert(0) += 1;
+                }
+                covered.entry(obs.host.clone()).or_default().insert(category);
+            }
+            summary.observations += 1;
+            sink(obs);
+        }
+    };
+    // The time range is tracked here too: a damaged file returns no stats.
+    let mut range: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> = None;
+    let read = read_capture(path, |record| {
+        range = Some(range.map_or((record.time, record.time), |(a, b)| (a.min(record.time), b.max(record.time))));
+        tracker.observe(record, &mut findings);
+    });
+    let (capture, damage) = match read {
+        Ok(stats) => (stats, None),
+        Err(error @ CaptureError::Damaged { .. }) => (CaptureStats::default(), Some(error)),
+        Err(other) => return Err(other),
+    };
+    summary.capture = capture;
+    summary.flows = tracker.finish(&mut findings);
+    emit(&mut findings, &mut summary);
+    if let Some((from, to)) = range {
+        for (host, categories) in covered {
+            let event = Event::Coverage(Coverage { categories: categories.into_iter().collect(), from, to, lost: 0 });
+            sink(Observation::new(to, host, "wire", event));
+        }
+    }
+    Ok((summary, damage))
+}

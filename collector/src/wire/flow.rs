@@ -1,0 +1,427 @@
+//! The flow tracker: capture records in, findings per flow out.
+//!
+//! Each flow (5-tuple, either direction) gets its client and server from the
+//! TCP handshake when it was captured, else from the protocol itself (who
+//! sent the ClientHello, the connection request, the Kerberos request), else
+//! from the ports. Its two directions are reassembled (see `stream`) and fed
+//! to the dissector its first bytes call for; unknown flows are scanned for
+//! a late TLS handshake (STARTTLS on any protocol) and for NTLM/Kerberos
+//! tokens. Memory is bounded: per direction, per flow and in flow count.
+
+use super::capture::CaptureRecord;
+use super::kerberos::KerberosDissector;
+use super::rdp::RdpDissector;
+use super::smb::SmbDissector;
+use super::ssh::SshDissector;
+use super::stream::{Stream, MAX_BUFFERED};
+use super::tls::TlsDissector;
+use super::{ntlm_scan, Direction, Finding};
+use crate::observation::Transport;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// Flows tracked at once; further new flows are counted and ignored.
+pub const MAX_FLOWS: usize = 262_144;
+/// A flow idle this long (capture time) is closed.
+const IDLE_TIMEOUT_SECONDS: i64 = 15 * 60;
+/// How often (in records) idle flows are looked for.
+const SWEEP_EVERY: u64 = 16_384;
+/// Bytes of an unidentified direction scanned for tokens before giving up.
+const MAX_SCANNED: usize = 64 * 1024;
+
+/// A finding with the flow it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowFinding {
+    pub time: DateTime<Utc>,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub transport: Transport,
+    pub finding: Finding,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FlowStats {
+    pub flows: u64,
+    /// Flows whose protocol was recognised.
+    pub identified: u64,
+    /// Flows that carried payload but yielded nothing.
+    pub undecoded: u64,
+    /// New flows ignored because `MAX_FLOWS` were open.
+    pub dropped: u64,
+}
+
+enum Dissector {
+    /// Not recognised yet: scanned for a late ClientHello and for tokens.
+    Unknown,
+    Tls(TlsDissector),
+    Ssh(SshDissector),
+    Smb(SmbDissector),
+    Kerberos(KerberosDissector),
+    Rdp(RdpDissector),
+    /// Nothing more to learn.
+    Done,
+}
+
+struct Flow {
+    /// (client, server) once known.
+    roles: Option<(SocketAddr, SocketAddr)>,
+    transport: Transport,
+    /// Indexed by `side(Direction)`.
+    streams: [Stream; 2],
+    /// Bytes of each direction already scanned while Unknown.
+    scanned: [usize; 2],
+    dissector: Dissector,
+    first_sender: SocketAddr,
+    last_seen: DateTime<Utc>,
+    found: bool,
+    had_payload: bool,
+    closing: [bool; 2],
+}
+
+fn side(dir: Direction) -> usize {
+    match dir {
+        Direction::ToServer => 0,
+        Direction::ToClient => 1,
+    }
+}
+
+/// DCE/RPC connection-oriented PDUs (C706 §12.6.3): bind, alter-context and
+/// request come from the client; their acks and responses from the server.
+fn dcerpc_from_client(p: &[u8]) -> Option<bool> {
+    match p {
+        [5, 0, ptype, ..] => match ptype {
+            0 | 11 | 14 | 16 => Some(true),
+            2 | 12 | 13 | 15 => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Ports of services whose server side is known (used when nothing else tells).
+fn well_known_server_port(port: u16) -> bool {
+    port < 1024 || matches!(port, 1433 | 3268 | 3269 | 3389 | 5985 | 5986 | 8080 | 8443)
+}
+
+fn key(a: SocketAddr, b: SocketAddr, transport: Transport) -> (SocketAddr, SocketAddr, Transport) {
+    if a <= b {
+        (a, b, transport)
+    } else {
+        (b, a, transport)
+    }
+}
+
+#[derive(Default)]
+pub struct FlowTracker {
+    flows: HashMap<(SocketAddr, SocketAddr, Transport), Flow>,
+    stats: FlowStats,
+    records: u64,
+}
+
+impl FlowTracker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn stats(&self) -> FlowStats {
+        self.stats
+    }
+
+    pub fn observe(&mut self, record: &CaptureRecord<'_>, out: &mut Vec<FlowFinding>) {
+        self.records += 1;
+        if self.records.is_multiple_of(SWEEP_EVERY) {
+            self.sweep(record.time, out);
+        }
+        let k = key(record.src, record.dst, record.transport);
+        if !self.flows.contains_key(&k) {
+            if self.flows.len() >= MAX_FLOWS {
+                self.stats.dropped += 1;
+                return;
+            }
+            self.stats.flows += 1;
+            self.flows.insert(
+                k,
+                Flow {
+                    roles: None,
+                    transport: record.transport,
+                    streams: Default::default(),
+                    scanned: [0, 0],
+                    dissector: Dissector::Unknown,
+                    first_sender: record.src,
+                    last_seen: record.time,
+                    found: false,
+                    had_payload: false,
+                    closing: [false, false],
+                },
+            );
+        }
+        let flow = self.flows.get_mut(&k).expect("just inserted");
+        flow.last_seen = record.time;
+        let mut findings = Vec::new();
+        flow.record(record, &mut findings);
+        if !findings.is_empty() && !flow.found {
+            flow.found = true;
+            self.stats.identified += 1;
+        }
+        let (client, server) = flow.roles.unwrap_or((record.src, record.dst));
+        out.extend(findings.into_iter().map(|finding| FlowFinding {
+            time: record.time,
+            client,
+            server,
+            transport: record.transport,
+            finding,
+        }));
+        if flow.closing == [true, true] {
+            let flow = self.flows.remove(&k).expect("present");
+            self.close(flow, record.time, out);
+        }
+    }
+
+    /// Ends every open flow (end of the capture).
+    pub fn finish(mut self, out: &mut Vec<FlowFinding>) -> FlowStats {
+        let mut flows: Vec<Flow> = self.flows.drain().map(|(_, f)| f).collect();
+        flows.sort_by_key(|f| f.last_seen);
+        for flow in flows {
+            let time = flow.last_seen;
+            self.close(flow, time, out);
+        }
+        self.stats
+    }
+
+    fn sweep(&mut self, now: DateTime<Utc>, out: &mut Vec<FlowFinding>) {
+        let idle: Vec<_> = self
+            .flows
+            .iter()
+            .filter(|(_, f)| now - f.last_seen > Duration::seconds(IDLE_TIMEOUT_SECONDS))
+            .map(|(k, _)| *k)
+            .collect();
+        for k in idle {
+            if let Some(flow) = self.flows.remove(&k) {
+                self.close(flow, now, out);
+            }
+        }
+    }
+
+    fn close(&mut self, mut flow: Flow, time: DateTime<Utc>, out: &mut Vec<FlowFinding>) {
+        let mut findings = Vec::new();
+        match &mut flow.dissector {
+            Dissector::Tls(d) => d.finish(&mut findings),
+            Dissector::Ssh(d) => d.finish(&mut findings),
+            Dissector::Kerberos(d) => d.finish(&mut findings),
+            Dissector::Rdp(d) => d.finish(&mut findings),
+            Dissector::Smb(d) => d.finish(&mut findings),
+            Dissector::Unknown | Dissector::Done => {}
+        }
+        if !findings.is_empty() && !flow.found {
+            flow.found = true;
+            self.stats.identified += 1;
+        }
+        if flow.had_payload && !flow.found {
+            self.stats.undecoded += 1;
+        }
+        let (client, server) = flow.roles.unwrap_or((flow.first_sender, flow.first_sender));
+        out.extend(findings.into_iter().map(|finding| FlowFinding {
+            time,
+            client,
+            server,
+            transport: flow.transport,
+            finding,
+        }));
+    }
+}
+
+impl Flow {
+    fn record(&mut self, record: &CaptureRecord<'_>, out: &mut Vec<Finding>) {
+        if let Some(tcp) = record.tcp {
+            if tcp.syn && self.roles.is_none() {
+                // SYN from the client; SYN+ACK from the server.
+                self.roles = Some(if tcp.ack { (record.dst, record.src) } else { (record.src, record.dst) });
+            }
+        }
+        if !record.payload.is_empty() {
+            self.had_payload = true;
+        }
+        if self.roles.is_none() && !record.payload.is_empty() {
+            self.orient_from_payload(record);
+        }
+        let Some((client, _)) = self.roles else { return };
+        let dir = if record.src == client { Direction::ToServer } else { Direction::ToClient };
+        match record.tcp {
+            None => self.datagram(dir, record.payload, out),
+            Some(tcp) => {
+                let stream = &mut self.streams[side(dir)];
+                if tcp.syn {
+                    stream.syn(tcp.seq);
+                }
+                if tcp.fin || tcp.rst {
+                    self.closing[side(dir)] = true;
+                    if tcp.rst {
+                        self.closing = [true, true];
+                    }
+                }
+                if matches!(self.dissector, Dissector::Done) {
+                    return;
+                }
+                let stream = &mut self.streams[side(dir)];
+                if stream.segment(tcp.seq, record.payload) {
+                    if std::mem::take(&mut stream.gap) && !matches!(self.dissector, Dissector::Unknown) {
+                        // Bytes were lost mid-handshake: framing cannot be trusted any more.
+                        self.dissector = Dissector::Done;
+                        return;
+                    }
+                    self.feed(dir, out);
+                }
+            }
+        }
+    }
+
+    /// Client and server from what the first payload says, else from the ports.
+    fn orient_from_payload(&mut self, record: &CaptureRecord<'_>) {
+        let p = record.payload;
+        let sender_is_client = if TlsDissector::detect(p)
+            || RdpDissector::detect(p)
+            || (record.transport == Transport::Tcp
+                && KerberosDissector::detect_tcp(p)
+                && matches!(p.get(4), Some(0x6a | 0x6c)))
+            || (record.transport == Transport::Udp && matches!(p.first(), Some(0x6a | 0x6c)))
+        {
+            Some(true)
+        } else if record.transport == Transport::Udp && matches!(p.first(), Some(0x6b | 0x6d | 0x7e)) {
+            Some(false)
+        } else {
+            dcerpc_from_client(p)
+        };
+        let (src_server, dst_server) =
+            (well_known_server_port(record.src.port()), well_known_server_port(record.dst.port()));
+        let sender_is_client = sender_is_client.unwrap_or(match (src_server, dst_server) {
+            (false, true) => true,
+            (true, false) => false,
+            // Both or neither well known: the lower port serves.
+            _ => record.dst.port() <= record.src.port(),
+        });
+        self.roles = Some(if sender_is_client { (record.src, record.dst) } else { (record.dst, record.src) });
+    }
+
+    fn datagram(&mut self, dir: Direction, payload: &[u8], out: &mut Vec<Finding>) {
+        if matches!(self.dissector, Dissector::Unknown) && KerberosDissector::detect_datagram(payload) {
+            self.dissector = Dissector::Kerberos(KerberosDissector::new());
+        }
+        match &mut self.dissector {
+            Dissector::Kerberos(d) => d.feed_datagram(dir, payload, out),
+            Dissector::Unknown => {
+                ntlm_scan::scan(payload, out);
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs the dissector over the buffered bytes of `dir`.
+    fn feed(&mut self, dir: Direction, out: &mut Vec<Finding>) {
+        let s = side(dir);
+        if matches!(self.dissector, Dissector::Unknown) {
+            self.identify(dir);
+        }
+        let data = &self.streams[s].buffer;
+        let consumed = match &mut self.dissector {
+            Dissector::Unknown => {
+                // STARTTLS (or TLS after another protocol's negotiation) on any port.
+                if dir == Direction::ToServer {
+                    if let Some(at) = TlsDissector::find_client_hello(data) {
+                        self.streams[s].consume(at);
+                        self.start_tls(out);
+                        return;
+                    }
+                }
+                let from = self.scanned[s].min(data.len());
+                let before = out.len();
+                let settled = from + ntlm_scan::scan(&data[from..], out);
+                // An NTLM AUTHENTICATE is always the client's: if it came the other way, the
+                // flow's roles were guessed wrong (no SYN captured, two ephemeral ports).
+                if dir == Direction::ToClient && out[before..].iter().any(|f| matches!(f, Finding::Ntlm { .. })) {
+                    self.roles = self.roles.map(|(client, server)| (server, client));
+                    self.streams.swap(0, 1);
+                    self.scanned.swap(0, 1);
+                    self.scanned[1 - s] = settled;
+                    return;
+                }
+                self.scanned[s] = settled;
+                if self.scanned[s] > MAX_SCANNED && self.scanned[1 - s] > MAX_SCANNED {
+                    self.dissector = Dissector::Done;
+                }
+                // Keep a short tail so a ClientHello split across segments is found.
+                let keep_from = settled.min(data.len().saturating_sub(8));
+                self.scanned[s] -= keep_from.min(self.scanned[s]);
+                keep_from
+            }
+            Dissector::Tls(d) => d.feed(dir, data, out),
+            Dissector::Ssh(d) => d.feed(dir, data, out),
+            Dissector::Smb(d) => d.feed(dir, data, out),
+            Dissector::Kerberos(d) => d.feed_tcp(dir, data, out),
+            Dissector::Rdp(d) => d.feed(dir, data, out),
+            Dissector::Done => data.len(),
+        };
+        self.streams[s].consume(consumed);
+        let finished = match &self.dissector {
+            Dissector::Tls(d) => d.finished(),
+            Dissector::Ssh(d) => d.finished(),
+            Dissector::Smb(d) => d.finished(),
+            Dissector::Kerberos(d) => d.finished(),
+            Dissector::Rdp(d) => d.finished(),
+            Dissector::Unknown | Dissector::Done => false,
+        };
+        if finished {
+            // RDP hands over to TLS or CredSSP on the same connection; anything
+            // else that finished has nothing more to say.
+            self.dissector =
+                if matches!(self.dissector, Dissector::Rdp(_)) { Dissector::Unknown } else { Dissector::Done };
+            if matches!(self.dissector, Dissector::Unknown) && !self.streams[s].buffer.is_empty() {
+                self.feed(dir, out);
+            }
+        } else if self.streams[s].buffer.len() > MAX_BUFFERED {
+            self.dissector = Dissector::Done;
+        }
+        if matches!(self.dissector, Dissector::Done) {
+            self.streams = Default::default();
+        }
+    }
+
+    /// Chooses a dissector from the first bytes of a direction.
+    fn identify(&mut self, dir: Direction) {
+        let data = &self.streams[side(dir)].buffer;
+        if data.len() < 4 && !data.starts_with(b"SSH") {
+            return;
+        }
+        self.dissector = if TlsDissector::detect(data)
+            || (dir == Direction::ToClient && data.first() == Some(&22) && data.get(5) == Some(&2))
+        {
+            Dissector::Tls(TlsDissector::new())
+        } else if SshDissector::detect(data) {
+            Dissector::Ssh(SshDissector::new())
+        } else if SmbDissector::detect(data) {
+            Dissector::Smb(SmbDissector::new())
+        } else if KerberosDissector::detect_tcp(data) {
+            Dissector::Kerberos(KerberosDissector::new())
+        } else if RdpDissector::detect(data) {
+            Dissector::Rdp(RdpDissector::new())
+        } else {
+            Dissector::Unknown
+        };
+        if !matches!(self.dissector, Dissector::Unknown) {
+            // The other direction may already hold bytes for the new dissector.
+            self.scanned = [0, 0];
+        }
+    }
+
+    /// Switches an unknown flow to TLS at a ClientHello found in the client's bytes.
+    fn start_tls(&mut self, out: &mut Vec<Finding>) {
+        let mut tls = TlsDissector::resyncing();
+        let client = std::mem::take(&mut self.streams[0].buffer);
+        let n = tls.feed(Direction::ToServer, &client, out);
+        self.streams[0].buffer = client[n..].to_vec();
+        let server = std::mem::take(&mut self.streams[1].buffer);
+        let m = tls.feed(Direction::ToClient, &server, out);
+        self.streams[1].buffer = server[m..].to_vec();
+        self.dissector = if tls.finished() { Dissector::Done } else { Dissector::Tls(tls) };
+    }
+}

@@ -1,0 +1,131 @@
+//! One direction of a TCP flow, reassembled in order from its segments:
+//! retransmissions and overlaps are trimmed, out-of-order segments wait (a
+//! bounded number of them), and a hole that never fills is skipped and
+//! reported, so the dissector can resynchronise or give up.
+
+use std::collections::BTreeMap;
+
+/// Out-of-order segments kept waiting per direction.
+const MAX_PENDING_SEGMENTS: usize = 64;
+/// Bytes a direction may hold unconsumed before the flow stops being reassembled.
+pub const MAX_BUFFERED: usize = 256 * 1024;
+
+#[derive(Debug, Default)]
+pub struct Stream {
+    /// Next expected sequence number.
+    next: Option<u32>,
+    /// In-order bytes the dissector has not consumed yet.
+    pub buffer: Vec<u8>,
+    /// Segments ahead of `next`, by their offset from it at arrival.
+    pending: BTreeMap<u32, Vec<u8>>,
+    /// Set when bytes were skipped over a hole; cleared by the reader.
+    pub gap: bool,
+}
+
+/// Sequence-number distance `a - b` in the window sense (RFC 1982).
+fn distance(a: u32, b: u32) -> i64 {
+    a.wrapping_sub(b) as i32 as i64
+}
+
+impl Stream {
+    /// A SYN fixes the initial sequence number: data starts one after it.
+    pub fn syn(&mut self, seq: u32) {
+        if self.next.is_none() {
+            self.next = Some(seq.wrapping_add(1));
+        }
+    }
+
+    /// Adds a segment; returns true when new in-order bytes became available.
+    pub fn segment(&mut self, seq: u32, payload: &[u8]) -> bool {
+        if payload.is_empty() {
+            return false;
+        }
+        let next = *self.next.get_or_insert(seq);
+        let offset = distance(seq, next);
+        if offset > 0 {
+            if self.pending.len() >= MAX_PENDING_SEGMENTS {
+                // The hole will not fill: skip to the earliest waiting segment.
+                self.skip_hole();
+                return self.segment(seq, payload);
+            }
+            self.pending.entry(seq).or_insert_with(|| payload.to_vec());
+            return false;
+        }
+        let overlap = (-offset) as usize;
+        if overlap >= payload.len() {
+            return false; // A retransmission of bytes already taken.
+        }
+        self.append(&payload[overlap..]);
+        self.drain_pending();
+        true
+    }
+
+    fn append(&mut self, bytes: &[u8]) {
+        self.buffer.extend_from_slice(bytes);
+        self.next = self.next.map(|n| n.wrapping_add(bytes.len() as u32));
+    }
+
+    fn drain_pending(&mut self) {
+        while let Some(next) = self.next {
+            let ready = self.pending.keys().copied().find(|seq| distance(*seq, next) <= 0);
+            let Some(seq) = ready else { return };
+            let data = self.pending.remove(&seq).unwrap_or_default();
+            let overlap = distance(next, seq) as usize;
+            if overlap < data.len() {
+                self.append(&data[overlap..]);
+            }
+        }
+    }
+
+    fn skip_hole(&mut self) {
+        let Some(next) = self.next else { return };
+        let earliest = self.pending.keys().copied().min_by_key(|seq| distance(*seq, next));
+        if let Some(seq) = earliest {
+            self.next = Some(seq);
+            self.gap = true;
+            self.drain_pending();
+        }
+    }
+
+    /// Forgets `n` consumed bytes.
+    pub fn consume(&mut self, n: usize) {
+        self.buffer.drain(..n.min(self.buffer.len()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_order_out_of_order_retransmitted_and_overlapping() {
+        let mut s = Stream::default();
+        s.syn(999);
+        assert!(s.segment(1000, b"hello "));
+        assert!(!s.segment(1011, b"!!"), "ahead: waits");
+        assert!(!s.segment(1000, b"hello "), "retransmission");
+        assert!(s.segment(1004, b"o world"), "overlap trimmed, then the waiting segment follows");
+        assert_eq!(s.buffer, b"hello world!!");
+        s.consume(6);
+        assert_eq!(s.buffer, b"world!!");
+    }
+
+    #[test]
+    fn sequence_numbers_wrap() {
+        let mut s = Stream::default();
+        s.segment(u32::MAX - 1, b"ab");
+        s.segment(0, b"cd");
+        assert_eq!(s.buffer, b"abcd");
+    }
+
+    #[test]
+    fn a_hole_that_never_fills_is_skipped_and_flagged() {
+        let mut s = Stream::default();
+        s.segment(0, b"a");
+        for i in 0..=MAX_PENDING_SEGMENTS as u32 {
+            s.segment(100 + i, b"x");
+        }
+        assert!(s.gap);
+        assert!(s.buffer.starts_with(b"ax"));
+    }
+}
