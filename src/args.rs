@@ -31,12 +31,14 @@ pub enum Command {
     Import(ImportCommand),
     /// Print the observations decoded from files as JSONL on stdout (no profile is touched).
     Decode {
-        /// Files to decode (`-` for standard input).
+        /// Files to decode: observation JSONL or packet captures (`-` for standard input).
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Count and report malformed lines instead of stopping at the first.
+        /// Count and report malformed JSONL lines instead of stopping at the first.
         #[arg(long)]
         skip_invalid: bool,
+        #[command(flatten)]
+        hosts: HostOptions,
     },
     /// Inspect or merge profiles.
     #[command(subcommand)]
@@ -78,6 +80,17 @@ pub enum Command {
     },
 }
 
+/// Which host observations from packet captures belong to.
+#[derive(Args, Debug, Clone, Default)]
+pub struct HostOptions {
+    /// Every observation belongs to this host (default: the server side of each flow, by address).
+    #[arg(long, conflicts_with = "host_map")]
+    pub host: Option<String>,
+    /// A file of `ADDRESS NAME` lines naming the servers in captures.
+    #[arg(long)]
+    pub host_map: Option<PathBuf>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
     /// Observations in their JSONL text form (`-` for standard input).
@@ -87,6 +100,16 @@ pub enum ImportCommand {
         /// Count and report malformed lines instead of refusing the import.
         #[arg(long)]
         skip_invalid: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Packet captures (pcap, pcapng, gzip-compressed too): protocol versions actually negotiated.
+    Pcap {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        hosts: HostOptions,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,

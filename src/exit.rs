@@ -37,7 +37,7 @@ fn code_of(error: &anyhow::Error) -> i32 {
         if let Some(e) = cause.downcast_ref::<CliError>() {
             return e.code;
         }
-        if cause.is::<JsonlError>() {
+        if cause.is::<JsonlError>() || cause.is::<temper_collector::wire::capture_file::CaptureError>() {
             return BAD_INPUT;
         }
         if cause.is::<ProfileError>() {

@@ -10,6 +10,7 @@ mod table;
 use clap::Parser;
 
 fn main() {
+    restore_default_sigpipe();
     let args = args::Cli::parse();
     init_logging(args.verbose, args.quiet);
     let result = commands::run(args);
@@ -27,4 +28,14 @@ fn init_logging(verbose: u8, quiet: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}
+
+/// Rust ignores SIGPIPE, so `temper profile show | head` would panic on the
+/// first write after `head` exits. A command-line tool should just stop.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: resetting a signal disposition to its default at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }

@@ -1,14 +1,35 @@
 //! `temper decode`: observations decoded from files, as JSONL on stdout.
+//! Packet captures are recognised by their first bytes; anything else is
+//! read as observation JSONL.
 
+use super::capture;
 use super::import::open_input;
+use crate::args::HostOptions;
 use std::io::Write;
 use std::path::PathBuf;
 use temper_collector::jsonl::{JsonlReader, JsonlWriter};
 
-pub fn run(files: &[PathBuf], skip_invalid: bool) -> anyhow::Result<()> {
+pub fn run(files: &[PathBuf], skip_invalid: bool, hosts: &HostOptions) -> anyhow::Result<()> {
+    let naming = capture::naming(hosts)?;
     let stdout = std::io::stdout();
     let mut writer = JsonlWriter::new(std::io::BufWriter::new(stdout.lock()));
     for path in files {
+        if path.as_os_str() != "-" && capture::is_capture(path) {
+            let mut write_error = None;
+            let (_, damage) = capture::decode(path, &naming, |obs| {
+                if write_error.is_none() {
+                    write_error = writer.write(&obs).err();
+                }
+            })?;
+            if let Some(e) = write_error {
+                return Err(e.into());
+            }
+            if let Some(damage) = damage {
+                writer.into_inner().flush()?;
+                return Err(damage.into());
+            }
+            continue;
+        }
         let (input, _) = open_input(path)?;
         let mut reader = JsonlReader::new(input, path.display().to_string()).skip_invalid(skip_invalid);
         for obs in reader.by_ref() {

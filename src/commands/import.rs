@@ -84,3 +84,86 @@ pub fn jsonl(profile_path: &Path, files: &[PathBuf], skip_invalid: bool, json: b
     }
     Ok(())
 }
+
+#[derive(Debug, Default, Serialize)]
+pub struct CaptureImportSummary {
+    pub profile: PathBuf,
+    pub files: usize,
+    pub packets: u64,
+    pub flows: u64,
+    pub flows_identified: u64,
+    pub flows_undecoded: u64,
+    pub flows_dropped: u64,
+    pub handshakes: std::collections::BTreeMap<String, u64>,
+    pub observations: u64,
+    /// Damaged files: what was decoded before the damage was imported.
+    pub damaged: Vec<String>,
+}
+
+/// `temper import pcap`: decodes every capture, then writes once. A damaged
+/// capture contributes what was decoded before the damage, and the command
+/// then fails naming the file and byte offset.
+pub fn pcap(
+    profile_path: &Path,
+    files: &[PathBuf],
+    hosts: &crate::args::HostOptions,
+    json: bool,
+) -> anyhow::Result<()> {
+    let naming = super::capture::naming(hosts)?;
+    for path in files {
+        if !super::capture::is_capture(path) {
+            let reason = if path.exists() { "not a pcap or pcapng capture" } else { "no such file" };
+            return Err(fail(BAD_INPUT, format!("{}: {reason}", path.display())));
+        }
+    }
+    let mut profile = Profile::create_or_open(profile_path)?;
+    let mut aggregator = Aggregator::for_profile(&profile);
+    let mut summary = CaptureImportSummary { profile: profile_path.to_path_buf(), ..Default::default() };
+    let mut damage_errors = Vec::new();
+    for path in files {
+        let (stats, damage) = super::capture::decode(path, &naming, |obs| aggregator.ingest(&obs))?;
+        aggregator.finish_stream();
+        summary.files += 1;
+        summary.packets += stats.capture.records;
+        summary.flows += stats.flows.flows;
+        summary.flows_identified += stats.flows.identified;
+        summary.flows_undecoded += stats.flows.undecoded;
+        summary.flows_dropped += stats.flows.dropped;
+        summary.observations += stats.observations;
+        for (protocol, n) in stats.handshakes {
+            *summary.handshakes.entry(protocol).or_insert(0) += n;
+        }
+        if let Some(damage) = damage {
+            summary.damaged.push(damage.to_string());
+            damage_errors.push(damage);
+        }
+    }
+    aggregator.flush(&mut profile)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        let handshakes: Vec<String> = summary.handshakes.iter().map(|(p, n)| format!("{p} {n}")).collect();
+        println!(
+            "imported {} observations from {} capture(s) into {}: {} packets, {} flows ({} identified, {} undecoded{}), handshakes: {}",
+            summary.observations,
+            summary.files,
+            profile_path.display(),
+            summary.packets,
+            summary.flows,
+            summary.flows_identified,
+            summary.flows_undecoded,
+            if summary.flows_dropped > 0 { format!(", {} over the flow limit", summary.flows_dropped) } else { String::new() },
+            if handshakes.is_empty() { "none".to_string() } else { handshakes.join(", ") }
+        );
+    }
+    match damage_errors.first() {
+        Some(first) => Err(fail(
+            BAD_INPUT,
+            format!(
+                "{first}; what was decoded before the damage was imported ({} damaged file(s))",
+                damage_errors.len()
+            ),
+        )),
+        None => Ok(()),
+    }
+}

@@ -1,5 +1,6 @@
 //! One file per command; `run` dispatches.
 
+mod capture;
 mod decode;
 mod demo;
 mod import;
@@ -16,7 +17,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(ImportCommand::Jsonl { files, skip_invalid, json }) => {
             import::jsonl(&cli.profile, &files, skip_invalid, json)
         }
-        Command::Decode { files, skip_invalid } => decode::run(&files, skip_invalid),
+        Command::Import(ImportCommand::Pcap { files, hosts, json }) => import::pcap(&cli.profile, &files, &hosts, json),
+        Command::Decode { files, skip_invalid, hosts } => decode::run(&files, skip_invalid, &hosts),
         Command::Profile(ProfileCommand::Show { json, facts }) => profile::show(&cli.profile, json, facts),
         Command::Profile(ProfileCommand::Merge { inputs, output }) => profile::merge(&inputs, &output),
         Command::Policy(PolicyCommand::Generate(args)) => policy::generate(&cli.profile, &args),

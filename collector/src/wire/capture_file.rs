@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use pcap_parser::pcapng::Block;
 use pcap_parser::{create_reader, PcapBlockOwned, PcapError};
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 /// Buffer for one read; the largest block pcap-parser can hold at once.
@@ -58,15 +58,22 @@ pub fn looks_like_capture(head: &[u8]) -> bool {
 /// Reads a capture file, calling `on_record` for every TCP/UDP packet in order.
 pub fn read_capture(path: &Path, on_record: impl FnMut(&CaptureRecord<'_>)) -> Result<CaptureStats, CaptureError> {
     let name = path.display().to_string();
-    let io = |source| CaptureError::Io { file: name.clone(), source };
-    let mut file = BufReader::new(File::open(path).map_err(io)?);
-    let mut magic = [0u8; 2];
-    let n = file.read(&mut magic).map_err(io)?;
-    let file = File::open(path).map_err(io)?;
-    if n == 2 && magic == [0x1f, 0x8b] {
-        read_stream(&name, flate2::read::MultiGzDecoder::new(BufReader::new(file)), on_record)
+    let file = File::open(path).map_err(|source| CaptureError::Io { file: name.clone(), source })?;
+    read_capture_from(&name, file, on_record)
+}
+
+/// Reads a capture (gzip-compressed or not) from an open stream.
+pub fn read_capture_from(
+    name: &str,
+    input: impl Read + Send,
+    on_record: impl FnMut(&CaptureRecord<'_>),
+) -> Result<CaptureStats, CaptureError> {
+    let mut input = BufReader::new(input);
+    let head = input.fill_buf().map_err(|source| CaptureError::Io { file: name.to_string(), source })?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        read_stream(name, flate2::read::MultiGzDecoder::new(input), on_record)
     } else {
-        read_stream(&name, file, on_record)
+        read_stream(name, input, on_record)
     }
 }
 

@@ -3,7 +3,7 @@
 //! traffic it holds, so each host gets one `coverage` record: the capture's
 //! time range and the protocols decoded for it.
 
-use super::capture_file::{read_capture, CaptureError, CaptureStats};
+use super::capture_file::{read_capture_from, CaptureError, CaptureStats};
 use super::flow::{FlowFinding, FlowStats, FlowTracker};
 use super::observations::{category_of, to_observation, HostNaming};
 use crate::observation::{Coverage, Event, Observation};
@@ -24,6 +24,18 @@ pub struct CaptureSummary {
 /// error comes back beside the summary.
 pub fn decode_capture(
     path: &Path,
+    naming: &HostNaming,
+    sink: impl FnMut(Observation),
+) -> Result<(CaptureSummary, Option<CaptureError>), CaptureError> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| CaptureError::Io { file: name.clone(), source })?;
+    decode_capture_from(&name, file, naming, sink)
+}
+
+/// As [`decode_capture`], from an open stream (`name` is used in errors).
+pub fn decode_capture_from(
+    name: &str,
+    input: impl std::io::Read + Send,
     naming: &HostNaming,
     mut sink: impl FnMut(Observation),
 ) -> Result<(CaptureSummary, Option<CaptureError>), CaptureError> {
@@ -46,13 +58,26 @@ pub fn decode_capture(
     };
     // The time range is tracked here too: a damaged file returns no stats.
     let mut range: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> = None;
-    let read = read_capture(path, |record| {
+    let read = read_capture_from(name, input, |record| {
         range = Some(range.map_or((record.time, record.time), |(a, b)| (a.min(record.time), b.max(record.time))));
         tracker.observe(record, &mut findings);
     });
     let (capture, damage) = match read {
         Ok(stats) => (stats, None),
-        Err(error @ CaptureError::Damaged { .. }) => (CaptureStats::default(), Some(error)),
+        Err(error @ CaptureError::Damaged { .. }) => {
+            // The reader returns no stats with the error: count what was delivered.
+            let records = match &error {
+                CaptureError::Damaged { records, .. } => *records,
+                _ => 0,
+            };
+            let stats = CaptureStats {
+                records,
+                first: range.map(|r| r.0),
+                last: range.map(|r| r.1),
+                ..CaptureStats::default()
+            };
+            (stats, Some(error))
+        }
         Err(other) => return Err(other),
     };
     summary.capture = capture;
