@@ -27,8 +27,10 @@ pub const MAX_FLOWS: usize = 262_144;
 const IDLE_TIMEOUT_SECONDS: i64 = 15 * 60;
 /// How often (in records) idle flows are looked for.
 const SWEEP_EVERY: u64 = 16_384;
-/// Bytes of an unidentified direction scanned for tokens before giving up.
-const MAX_SCANNED: usize = 64 * 1024;
+/// Bytes of an unidentified flow (both directions) scanned for tokens and a
+/// late ClientHello before giving up: authentication happens early in a
+/// connection, and bulk transfers must not be scanned to their end.
+const MAX_SCANNED: usize = 128 * 1024;
 
 /// A finding with the flow it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,8 +71,10 @@ struct Flow {
     transport: Transport,
     /// Indexed by `side(Direction)`.
     streams: [Stream; 2],
-    /// Bytes of each direction already scanned while Unknown.
+    /// Position in each direction's buffer up to which it was scanned while Unknown.
     scanned: [usize; 2],
+    /// Bytes scanned while Unknown, both directions together.
+    scanned_total: usize,
     dissector: Dissector,
     first_sender: SocketAddr,
     last_seen: DateTime<Utc>,
@@ -147,6 +151,7 @@ impl FlowTracker {
                     transport: record.transport,
                     streams: Default::default(),
                     scanned: [0, 0],
+                    scanned_total: 0,
                     dissector: Dissector::Unknown,
                     first_sender: record.src,
                     last_seen: record.time,
@@ -345,8 +350,9 @@ impl Flow {
                     self.scanned[1 - s] = settled;
                     return;
                 }
+                self.scanned_total += settled.saturating_sub(from);
                 self.scanned[s] = settled;
-                if self.scanned[s] > MAX_SCANNED && self.scanned[1 - s] > MAX_SCANNED {
+                if self.scanned_total > MAX_SCANNED {
                     self.dissector = Dissector::Done;
                 }
                 // Keep a short tail so a ClientHello split across segments is found.
@@ -423,5 +429,73 @@ impl Flow {
         let m = tls.feed(Direction::ToClient, &server, out);
         self.streams[1].buffer = server[m..].to_vec();
         self.dissector = if tls.finished() { Dissector::Done } else { Dissector::Tls(tls) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::capture::TcpMeta;
+
+    fn record<'a>(src: &str, dst: &str, seq: u32, syn: bool, payload: &'a [u8]) -> CaptureRecord<'a> {
+        CaptureRecord {
+            time: "2026-11-01T00:00:00Z".parse().unwrap(),
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            transport: Transport::Tcp,
+            tcp: Some(TcpMeta { seq, syn, ack: false, fin: false, rst: false }),
+            crossing: None,
+            payload,
+        }
+    }
+
+    #[test]
+    fn a_bulk_transfer_stops_being_scanned() {
+        let mut tracker = FlowTracker::new();
+        let mut out = Vec::new();
+        let (c, s) = ("10.0.0.1:40000", "10.0.0.2:9000");
+        tracker.observe(&record(c, s, 0, true, b""), &mut out);
+        let chunk = vec![0x42u8; 1448];
+        let mut seq = 1u32;
+        for _ in 0..200 {
+            tracker.observe(&record(c, s, seq, false, &chunk), &mut out);
+            seq = seq.wrapping_add(1448);
+        }
+        let flow = tracker.flows.values().next().unwrap();
+        assert!(matches!(flow.dissector, Dissector::Done), "scanning ends after {MAX_SCANNED} bytes");
+        assert!(flow.streams[0].buffer.is_empty(), "nothing is buffered once done");
+    }
+
+    #[test]
+    fn ntlm_in_http_after_a_401_is_found() {
+        use base64::Engine;
+        // A minimal NTLMv2 AUTHENTICATE: empty LM, 40-byte NT response, user "bob".
+        let mut msg = b"NTLMSSP\0\x03\0\0\0".to_vec();
+        let fields = |len: u16, off: u32| {
+            [len.to_le_bytes(), len.to_le_bytes()].concat().into_iter().chain(off.to_le_bytes()).collect::<Vec<u8>>()
+        };
+        msg.extend(fields(0, 88)); // LM
+        msg.extend(fields(40, 88)); // NT
+        msg.extend(fields(0, 128)); // domain
+        msg.extend(fields(6, 128)); // user
+        msg.extend(fields(0, 134)); // workstation
+        msg.extend(fields(0, 134)); // session key
+        msg.extend(1u32.to_le_bytes()); // NEGOTIATE_UNICODE
+        msg.resize(88, 0);
+        msg.extend([0x11; 40]);
+        msg.extend("bob".encode_utf16().flat_map(u16::to_le_bytes));
+        let token = base64::engine::general_purpose::STANDARD.encode(&msg);
+        let request = format!("GET /api HTTP/1.1\r\nHost: web\r\nAuthorization: NTLM {token}\r\n\r\n");
+        let mut tracker = FlowTracker::new();
+        let mut out = Vec::new();
+        let (c, s) = ("10.0.0.1:40001", "10.0.0.2:80");
+        tracker.observe(&record(c, s, 0, true, b""), &mut out);
+        // Split mid-token: the scanner waits for the rest.
+        let bytes = request.as_bytes();
+        tracker.observe(&record(c, s, 1, false, &bytes[..60]), &mut out);
+        tracker.observe(&record(c, s, 61, false, &bytes[60..]), &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(matches!(&out[0].finding, Finding::Ntlm { user: Some(u), .. } if u == "bob"));
+        assert_eq!(out[0].server, s.parse().unwrap());
     }
 }
