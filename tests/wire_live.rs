@@ -317,6 +317,12 @@ fn samba_smb1_and_smb3_with_share_access() {
         protocol_observations(&observations, "smb", port).iter().map(|o| o["version"].as_str().unwrap()).collect();
     assert!(versions.contains(&"smb1"), "{versions:?}");
     assert!(versions.contains(&"smb3.1.1"), "{versions:?}");
+    let smb311 =
+        protocol_observations(&observations, "smb", port).into_iter().find(|o| o["version"] == "smb3.1.1").unwrap();
+    assert!(
+        smb311["detail"]["cipher"].as_str().is_some_and(|c| c.starts_with("AES-")),
+        "the negotiated encryption cipher: {smb311}"
+    );
     let shares: Vec<(String, &str)> = observations
         .iter()
         .filter(|o| o["kind"] == "share")

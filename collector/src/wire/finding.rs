@@ -45,7 +45,12 @@ pub enum Finding {
         mac: Option<String>,
     },
     /// The SMB dialect the server chose, with its signing mode when known.
-    SmbDialect { dialect: SmbDialect, signing_required: Option<bool> },
+    SmbDialect {
+        dialect: SmbDialect,
+        signing_required: Option<bool>,
+        /// The encryption cipher an SMB 3.1.1 server chose (`AES-128-GCM`, ...), from its negotiate contexts.
+        cipher: Option<String>,
+    },
     /// A TREE_CONNECT: the path as the client wrote it (`\\server\share`).
     SmbTreeConnect { path: String },
     /// A CREATE on a share (the share path of its tree, if the tree connect was seen).

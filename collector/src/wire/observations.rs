@@ -84,8 +84,9 @@ pub fn to_observation(flow: &FlowFinding, naming: &HostNaming) -> Option<Observa
             }
             o
         }
-        Finding::SmbDialect { dialect, signing_required } => {
+        Finding::SmbDialect { dialect, signing_required, cipher } => {
             let mut o = protocol(Negotiated::Smb(*dialect));
+            set(&mut o, "cipher", cipher.clone());
             if let Some(required) = signing_required {
                 o.detail.insert("signing_required".into(), Value::Bool(*required));
             }

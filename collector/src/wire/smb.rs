@@ -32,6 +32,8 @@ const SMB2_TRANSFORM_MAGIC: [u8; 4] = [0xFD, b'S', b'M', b'B'];
 const SMB2_COMPRESSION_MAGIC: [u8; 4] = [0xFC, b'S', b'M', b'B'];
 /// Larger messages are file data (READ/WRITE) or directory listings: skipped unread.
 const MAX_INSPECTED: usize = 128 * 1024;
+/// Negotiate context type of the encryption capabilities (MS-SMB2 2.2.3.1).
+const SMB2_ENCRYPTION_CAPABILITIES: u16 = 0x0002;
 
 // SMB1 (MS-CIFS 2.2.3.1 header, 2.2.4 commands).
 const SMB1_HEADER_LEN: usize = 32;
@@ -233,7 +235,7 @@ impl SmbDissector {
     /// capture began after the NEGOTIATE that would have said so.
     pub fn finish(&mut self, out: &mut Vec<Finding>) {
         if self.smb1_replies && !self.dialect_reported {
-            out.push(Finding::SmbDialect { dialect: SmbDialect::Smb1, signing_required: None });
+            out.push(Finding::SmbDialect { dialect: SmbDialect::Smb1, signing_required: None, cipher: None });
             self.dialect_reported = true;
         }
     }
@@ -349,7 +351,7 @@ impl SmbDissector {
         let signing_required = security_mode
             .filter(|_| word_count == SMB1_NT_LM_NEGOTIATE_WORDS)
             .map(|mode| mode & SMB1_NEGOTIATE_SECURITY_SIGNATURES_REQUIRED != 0);
-        Some(Finding::SmbDialect { dialect, signing_required })
+        Some(Finding::SmbDialect { dialect, signing_required, cipher: None })
     }
 
     /// SESSION_SETUP_ANDX request: either a security blob (extended security, MS-SMB 2.2.4.6.1)
@@ -459,7 +461,7 @@ impl SmbDissector {
         let body = &pdu[SMB2_HEADER_LEN..];
         let response = header.flags & SMB2_FLAGS_SERVER_TO_REDIR != 0;
         match (header.command, response) {
-            (SMB2_NEGOTIATE, true) => out.extend(smb2_negotiate_response(header, body)),
+            (SMB2_NEGOTIATE, true) => out.extend(smb2_negotiate_response(header, pdu)),
             (SMB2_SESSION_SETUP, false) => {
                 // SESSION_SETUP request (MS-SMB2 2.2.5): SecurityBufferOffset from the header start.
                 if let Some(blob) = slice_at(pdu, le16(body, 12), le16(body, 14)) {
@@ -524,10 +526,13 @@ impl SmbDissector {
 }
 
 /// NEGOTIATE response (MS-SMB2 2.2.4): SecurityMode and DialectRevision.
-fn smb2_negotiate_response(header: &Smb2Header, body: &[u8]) -> Option<Finding> {
+/// SMB2 NEGOTIATE response (MS-SMB2 2.2.4); `pdu` starts at the SMB2 header, which is
+/// where NegotiateContextOffset counts from.
+fn smb2_negotiate_response(header: &Smb2Header, pdu: &[u8]) -> Option<Finding> {
     if header.status != STATUS_SUCCESS {
         return None;
     }
+    let body = pdu.get(SMB2_HEADER_LEN..)?;
     let security_mode = le16(body, 2)?;
     let dialect = match le16(body, 4)? {
         0x0202 => SmbDialect::Smb202,
@@ -540,7 +545,35 @@ fn smb2_negotiate_response(header: &Smb2Header, body: &[u8]) -> Option<Finding> 
         _ => return None,
     };
     let signing_required = Some(security_mode & SMB2_NEGOTIATE_SIGNING_REQUIRED != 0);
-    Some(Finding::SmbDialect { dialect, signing_required })
+    let cipher = if dialect == SmbDialect::Smb311 { encryption_cipher(pdu, body) } else { None };
+    Some(Finding::SmbDialect { dialect, signing_required, cipher })
+}
+
+/// The cipher in the response's SMB2_ENCRYPTION_CAPABILITIES negotiate context (MS-SMB2
+/// 2.2.3.1.2): the server lists exactly the one it chose.
+fn encryption_cipher(pdu: &[u8], body: &[u8]) -> Option<String> {
+    let count = le16(body, 6)? as usize;
+    let mut at = le32(body, 60)? as usize;
+    for _ in 0..count.min(64) {
+        let context_type = le16(pdu, at)?;
+        let length = le16(pdu, at + 2)? as usize;
+        let data = pdu.get(at + 8..at + 8 + length)?;
+        if context_type == SMB2_ENCRYPTION_CAPABILITIES {
+            let cipher = le16(data, 2)?;
+            return Some(match cipher {
+                0x0001 => "AES-128-CCM".to_string(),
+                0x0002 => "AES-128-GCM".to_string(),
+                0x0003 => "AES-256-CCM".to_string(),
+                0x0004 => "AES-256-GCM".to_string(),
+                // 0: the server does not support any of the client's ciphers.
+                0x0000 => return None,
+                other => format!("cipher-0x{other:04x}"),
+            });
+        }
+        // Contexts are 8-byte aligned (MS-SMB2 2.2.4).
+        at = (at + 8 + length).div_ceil(8) * 8;
+    }
+    None
 }
 
 /// Hands a SESSION_SETUP security buffer to the authentication dissectors.
@@ -1069,7 +1102,7 @@ mod tests {
     }
 
     fn dialect(dialect: SmbDialect, signing_required: Option<bool>) -> Finding {
-        Finding::SmbDialect { dialect, signing_required }
+        Finding::SmbDialect { dialect, signing_required, cipher: None }
     }
 
     fn create(tree_path: Option<&str>, file: &str, access: SmbAccess) -> Finding {
@@ -1157,13 +1190,53 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(d.feed(TO_CLIENT, &stream, &mut out), stream.len());
         assert!(!d.finished());
-        assert_eq!(out, vec![Finding::SmbDialect { dialect: SmbDialect::Smb202, signing_required: Some(false) }]);
+        assert_eq!(
+            out,
+            vec![Finding::SmbDialect { dialect: SmbDialect::Smb202, signing_required: Some(false), cipher: None }]
+        );
 
         let mut d = SmbDissector::new();
         let mut compressed = SMB2_COMPRESSION_MAGIC.to_vec();
         compressed.extend([0; 12]);
         run(&mut d, &[(TO_CLIENT, compressed)]);
         assert!(!d.finished());
+    }
+
+    #[test]
+    fn smb311_reports_the_encryption_cipher_from_negotiate_contexts() {
+        let mut b = 65u16.to_le_bytes().to_vec();
+        b.extend(1u16.to_le_bytes()); // SecurityMode: signing enabled, not required
+        b.extend(0x0311u16.to_le_bytes());
+        b.extend(2u16.to_le_bytes()); // NegotiateContextCount
+        b.extend([0x42; 16]);
+        b.extend(0x2fu32.to_le_bytes());
+        b.extend([0; 12]);
+        b.extend([0; 16]);
+        b.extend(128u16.to_le_bytes());
+        b.extend(0u16.to_le_bytes());
+        b.extend(((SMB2_HEADER_LEN + 64) as u32).to_le_bytes()); // NegotiateContextOffset, from the header
+        assert_eq!(b.len(), 64);
+        // Preauth integrity context (6 data bytes, padded to 8), then encryption capabilities.
+        b.extend(1u16.to_le_bytes());
+        b.extend(6u16.to_le_bytes());
+        b.extend([0; 4]);
+        b.extend([1, 0, 0, 0, 1, 0, 0, 0]);
+        b.extend(2u16.to_le_bytes());
+        b.extend(4u16.to_le_bytes());
+        b.extend([0; 4]);
+        b.extend(1u16.to_le_bytes()); // CipherCount
+        b.extend(4u16.to_le_bytes()); // AES-256-GCM
+        let message = Smb2::response(SMB2_NEGOTIATE, 0, 0).build(&b);
+        let mut d = SmbDissector::new();
+        let out = run(&mut d, &[(TO_CLIENT, message)]);
+        assert_eq!(
+            out,
+            vec![Finding::SmbDialect {
+                dialect: SmbDialect::Smb311,
+                signing_required: Some(false),
+                cipher: Some("AES-256-GCM".into())
+            }]
+        );
     }
 
     #[test]
@@ -1185,7 +1258,10 @@ mod tests {
                 break;
             }
         }
-        assert_eq!(out, vec![Finding::SmbDialect { dialect: SmbDialect::Smb311, signing_required: Some(false) }]);
+        assert_eq!(
+            out,
+            vec![Finding::SmbDialect { dialect: SmbDialect::Smb311, signing_required: Some(false), cipher: None }]
+        );
     }
 
     // ---- SMB1 ----
