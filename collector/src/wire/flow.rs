@@ -116,9 +116,14 @@ fn key(a: SocketAddr, b: SocketAddr, transport: Transport) -> (SocketAddr, Socke
     }
 }
 
+/// Flow keys are attacker-chosen (any 5-tuple): ahash keeps SipHash's
+/// resistance to collision flooding (random keys per process) at a
+/// fraction of its cost per packet.
+type FlowMap = HashMap<(SocketAddr, SocketAddr, Transport), Flow, ahash::RandomState>;
+
 #[derive(Default)]
 pub struct FlowTracker {
-    flows: HashMap<(SocketAddr, SocketAddr, Transport), Flow>,
+    flows: FlowMap,
     stats: FlowStats,
     records: u64,
 }
@@ -138,15 +143,16 @@ impl FlowTracker {
             self.sweep(record.time, out);
         }
         let k = key(record.src, record.dst, record.transport);
-        if !self.flows.contains_key(&k) {
-            if self.flows.len() >= MAX_FLOWS {
+        let open_flows = self.flows.len();
+        let flow = match self.flows.entry(k) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(_) if open_flows >= MAX_FLOWS => {
                 self.stats.dropped += 1;
                 return;
             }
-            self.stats.flows += 1;
-            self.flows.insert(
-                k,
-                Flow {
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                self.stats.flows += 1;
+                entry.insert(Flow {
                     roles: None,
                     transport: record.transport,
                     streams: Default::default(),
@@ -158,10 +164,9 @@ impl FlowTracker {
                     found: false,
                     had_payload: false,
                     closing: [false, false],
-                },
-            );
-        }
-        let flow = self.flows.get_mut(&k).expect("just inserted");
+                })
+            }
+        };
         flow.last_seen = record.time;
         let mut findings = Vec::new();
         flow.record(record, &mut findings);
