@@ -274,6 +274,14 @@ impl Flow {
                     return;
                 }
                 let stream = &mut self.streams[side(dir)];
+                // The common case, in-order data with nothing buffered, is read in place.
+                if !record.payload.is_empty()
+                    && stream.continues_exactly(tcp.seq)
+                    && self.fast_feed(dir, tcp.seq, record.payload, out)
+                {
+                    return;
+                }
+                let stream = &mut self.streams[side(dir)];
                 if stream.segment(tcp.seq, record.payload) {
                     if std::mem::take(&mut stream.gap) && !matches!(self.dissector, Dissector::Unknown) {
                         // Bytes were lost mid-handshake: framing cannot be trusted any more.
@@ -395,6 +403,32 @@ impl Flow {
         if matches!(self.dissector, Dissector::Done) {
             self.streams = Default::default();
         }
+    }
+
+    /// Feeds an in-order segment straight from the packet to an identified
+    /// dissector; only what it leaves unconsumed is copied into the stream.
+    /// Returns false when the slow path must handle it (no dissector yet).
+    fn fast_feed(&mut self, dir: Direction, seq: u32, payload: &[u8], out: &mut Vec<Finding>) -> bool {
+        let consumed = match &mut self.dissector {
+            Dissector::Tls(d) => d.feed(dir, payload, out),
+            Dissector::Ssh(d) => d.feed(dir, payload, out),
+            Dissector::Smb(d) => d.feed(dir, payload, out),
+            Dissector::Kerberos(d) => d.feed_tcp(dir, payload, out),
+            Dissector::Unknown | Dissector::Rdp(_) | Dissector::Done => return false,
+        };
+        self.streams[side(dir)].advance_in_place(seq, payload.len(), &payload[consumed.min(payload.len())..]);
+        let finished = match &self.dissector {
+            Dissector::Tls(d) => d.finished(),
+            Dissector::Ssh(d) => d.finished(),
+            Dissector::Smb(d) => d.finished(),
+            Dissector::Kerberos(d) => d.finished(),
+            _ => false,
+        };
+        if finished || self.streams[side(dir)].buffer.len() > MAX_BUFFERED {
+            self.dissector = Dissector::Done;
+            self.streams = Default::default();
+        }
+        true
     }
 
     /// Chooses a dissector from the first bytes of a direction.

@@ -1,12 +1,18 @@
 //! Link-layer frames to capture records: Ethernet (with VLAN tags), Linux
-//! cooked captures (SLL, SLL2), BSD null/loopback and raw IP. Parsing is lax
-//! (etherparse): a frame cut by the snap length still yields what it holds,
-//! and checksums are not checked (offloaded captures carry bad ones).
+//! cooked captures (SLL, SLL2), BSD null/loopback and raw IP, over IPv4 and
+//! IPv6 (extension headers skipped). Headers are read with etherparse's
+//! header slices, which only wrap the bytes: building a whole
+//! `LaxSlicedPacket` per packet cost more than everything else decode does.
+//! Parsing is lax where captures need it: a frame cut by the snap length
+//! still yields the payload it holds, and checksums are not checked
+//! (offloaded captures carry bad ones).
 
 use super::capture::{CaptureRecord, TcpMeta};
 use crate::observation::Transport;
 use chrono::{DateTime, Utc};
-use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
+use etherparse::{
+    Ethernet2HeaderSlice, Ipv4HeaderSlice, Ipv6HeaderSlice, SingleVlanHeaderSlice, TcpHeaderSlice, UdpHeaderSlice,
+};
 use std::net::{IpAddr, SocketAddr};
 
 /// pcap link types this decoder understands (www.tcpdump.org/linktypes.html).
@@ -23,56 +29,118 @@ pub mod linktype {
     pub const RAW_OPENBSD: i32 = 14;
 }
 
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_IPV6: u16 = 0x86dd;
+/// 802.1Q, 802.1ad and the old QinQ tag.
+const ETHERTYPE_VLANS: [u16; 3] = [0x8100, 0x88a8, 0x9100];
+const IP_TCP: u8 = 6;
+const IP_UDP: u8 = 17;
+
 /// Decodes one frame; `None` when it carries no TCP or UDP payload we can place.
 pub fn decode_frame(link: i32, time: DateTime<Utc>, frame: &[u8]) -> Option<CaptureRecord<'_>> {
-    let packet = match link {
-        linktype::ETHERNET => LaxSlicedPacket::from_ethernet(frame).ok()?,
-        linktype::LINUX_SLL => {
-            // 16-byte header; the protocol (an EtherType) is the last two bytes.
-            let proto = u16::from_be_bytes([*frame.get(14)?, *frame.get(15)?]);
-            LaxSlicedPacket::from_ether_type(EtherType(proto), frame.get(16..)?)
+    let ip = match link {
+        linktype::ETHERNET => {
+            let ethernet = Ethernet2HeaderSlice::from_slice(frame).ok()?;
+            let (mut ether_type, mut rest) = (ethernet.ether_type().0, frame.get(14..)?);
+            // Up to two VLAN tags (QinQ).
+            for _ in 0..2 {
+                if !ETHERTYPE_VLANS.contains(&ether_type) {
+                    break;
+                }
+                ether_type = SingleVlanHeaderSlice::from_slice(rest).ok()?.ether_type().0;
+                rest = rest.get(4..)?;
+            }
+            matches!(ether_type, ETHERTYPE_IPV4 | ETHERTYPE_IPV6).then_some(rest)?
         }
-        linktype::LINUX_SLL2 => {
-            // 20-byte header starting with the protocol.
-            let proto = u16::from_be_bytes([*frame.first()?, *frame.get(1)?]);
-            LaxSlicedPacket::from_ether_type(EtherType(proto), frame.get(20..)?)
-        }
-        linktype::NULL | linktype::LOOP => LaxSlicedPacket::from_ip(frame.get(4..)?).ok()?,
-        linktype::RAW | linktype::RAW_OPENBSD | linktype::IPV4 | linktype::IPV6 => {
-            LaxSlicedPacket::from_ip(frame).ok()?
-        }
+        // 16-byte header; the protocol (an EtherType) is the last two bytes.
+        linktype::LINUX_SLL => frame.get(16..)?,
+        // 20-byte header starting with the protocol.
+        linktype::LINUX_SLL2 => frame.get(20..)?,
+        linktype::NULL | linktype::LOOP => frame.get(4..)?,
+        linktype::RAW | linktype::RAW_OPENBSD | linktype::IPV4 | linktype::IPV6 => frame,
         _ => return None,
     };
-    let (src_ip, dst_ip): (IpAddr, IpAddr) = match packet.net.as_ref()? {
-        LaxNetSlice::Ipv4(ip) => (ip.header().source_addr().into(), ip.header().destination_addr().into()),
-        LaxNetSlice::Ipv6(ip) => (ip.header().source_addr().into(), ip.header().destination_addr().into()),
-        LaxNetSlice::Arp(_) => return None,
-    };
-    match packet.transport.as_ref()? {
-        TransportSlice::Tcp(tcp) => Some(CaptureRecord {
-            time,
-            src: SocketAddr::new(src_ip, tcp.source_port()),
-            dst: SocketAddr::new(dst_ip, tcp.destination_port()),
-            transport: Transport::Tcp,
-            tcp: Some(TcpMeta {
-                seq: tcp.sequence_number(),
-                syn: tcp.syn(),
-                ack: tcp.ack(),
-                fin: tcp.fin(),
-                rst: tcp.rst(),
-            }),
-            crossing: None,
-            payload: tcp.payload(),
-        }),
-        TransportSlice::Udp(udp) => Some(CaptureRecord {
-            time,
-            src: SocketAddr::new(src_ip, udp.source_port()),
-            dst: SocketAddr::new(dst_ip, udp.destination_port()),
-            transport: Transport::Udp,
-            tcp: None,
-            crossing: None,
-            payload: udp.payload(),
-        }),
+    let (src_ip, dst_ip, protocol, payload) = decode_ip(ip)?;
+    match protocol {
+        IP_TCP => {
+            let tcp = TcpHeaderSlice::from_slice(payload).ok()?;
+            Some(CaptureRecord {
+                time,
+                src: SocketAddr::new(src_ip, tcp.source_port()),
+                dst: SocketAddr::new(dst_ip, tcp.destination_port()),
+                transport: Transport::Tcp,
+                tcp: Some(TcpMeta {
+                    seq: tcp.sequence_number(),
+                    syn: tcp.syn(),
+                    ack: tcp.ack(),
+                    fin: tcp.fin(),
+                    rst: tcp.rst(),
+                }),
+                crossing: None,
+                payload: payload.get(tcp.slice().len()..).unwrap_or(&[]),
+            })
+        }
+        IP_UDP => {
+            let udp = UdpHeaderSlice::from_slice(payload).ok()?;
+            Some(CaptureRecord {
+                time,
+                src: SocketAddr::new(src_ip, udp.source_port()),
+                dst: SocketAddr::new(dst_ip, udp.destination_port()),
+                transport: Transport::Udp,
+                tcp: None,
+                crossing: None,
+                payload: payload.get(8..).unwrap_or(&[]),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Addresses, transport protocol and transport bytes of an IP packet (the
+/// version nibble decides), cut to the IP length when the frame has padding,
+/// or to what was captured when the snap length cut it. Non-first fragments
+/// carry no transport header and are skipped.
+fn decode_ip(packet: &[u8]) -> Option<(IpAddr, IpAddr, u8, &[u8])> {
+    match packet.first()? >> 4 {
+        4 => {
+            let ip = Ipv4HeaderSlice::from_slice(packet).ok()?;
+            if ip.fragments_offset().value() != 0 {
+                return None;
+            }
+            let end = (ip.total_len() as usize).clamp(ip.slice().len(), packet.len());
+            Some((
+                ip.source_addr().into(),
+                ip.destination_addr().into(),
+                ip.protocol().0,
+                &packet[ip.slice().len()..end],
+            ))
+        }
+        6 => {
+            let ip = Ipv6HeaderSlice::from_slice(packet).ok()?;
+            let end = (40 + ip.payload_length() as usize).min(packet.len());
+            let mut next = ip.next_header().0;
+            let mut rest = &packet[40..end];
+            // Hop-by-hop, routing, fragment and destination options (RFC 8200 §4).
+            for _ in 0..8 {
+                match next {
+                    0 | 43 | 60 => {
+                        let len = (*rest.get(1)? as usize + 1) * 8;
+                        next = *rest.first()?;
+                        rest = rest.get(len..)?;
+                    }
+                    44 => {
+                        let offset = u16::from_be_bytes([*rest.get(2)?, *rest.get(3)?]) >> 3;
+                        if offset != 0 {
+                            return None;
+                        }
+                        next = *rest.first()?;
+                        rest = rest.get(8..)?;
+                    }
+                    _ => break,
+                }
+            }
+            Some((ip.source_addr().into(), ip.destination_addr().into(), next, rest))
+        }
         _ => None,
     }
 }
@@ -110,6 +178,25 @@ mod tests {
         assert_eq!(record.dst, "10.0.0.2:445".parse().unwrap());
         assert_eq!(record.tcp.unwrap().seq, 7);
         assert_eq!(record.payload, b"hello");
+    }
+
+    #[test]
+    fn ipv6_extension_headers_are_skipped() {
+        // Hop-by-hop options (8 bytes) before UDP.
+        let mut udp = 50000u16.to_be_bytes().to_vec();
+        udp.extend(88u16.to_be_bytes());
+        udp.extend(10u16.to_be_bytes());
+        udp.extend([0, 0, 0x6a, 0x00]);
+        let mut hop = vec![17, 0, 1, 4, 0, 0, 0, 0];
+        hop.extend(&udp);
+        let mut ip = vec![0x60, 0, 0, 0];
+        ip.extend((hop.len() as u16).to_be_bytes());
+        ip.extend([0, 64]); // next header: hop-by-hop
+        ip.extend([0xfe; 16]);
+        ip.extend([0xfd; 16]);
+        ip.extend(&hop);
+        let record = decode_frame(linktype::IPV6, time(), &ip).unwrap();
+        assert_eq!((record.transport, record.dst.port(), record.payload), (Transport::Udp, 88, &[0x6a, 0x00][..]));
     }
 
     #[test]
@@ -152,5 +239,9 @@ mod tests {
         let record = decode_frame(linktype::RAW, time(), &frame[..frame.len() - 60]).unwrap();
         assert_eq!(record.payload.len(), 40);
         assert!(decode_frame(linktype::RAW, time(), &frame[..10]).is_none());
+        // Ethernet padding after a short IP packet is not payload.
+        let mut padded = ipv4_tcp(b"ab");
+        padded.extend([0; 10]);
+        assert_eq!(decode_frame(linktype::RAW, time(), &padded).unwrap().payload, b"ab");
     }
 }

@@ -4,7 +4,7 @@
 //! From each flow we learn the dialect the server chose and whether it requires signing, the
 //! authentication carried by SESSION_SETUP (handed to the NTLMSSP and Kerberos dissectors), the
 //! shares clients connect to, and the files and named pipes they open with which access. File
-//! data (READ/WRITE) is never parsed: messages larger than `MAX_INSPECTED` are discarded as they
+//! data (READ/WRITE) is never parsed: messages larger than `MAX_INSPECTED` (64 KiB) are discarded as they
 //! stream past, without being buffered. A transform header hides only its own message:
 //! encryption can be required per share (MS-SMB2 3.3.5.2.11, Share.EncryptData), so other trees'
 //! messages on the same connection stay in the clear and are still read.
@@ -30,8 +30,10 @@ const SMB2_MAGIC: [u8; 4] = [0xFE, b'S', b'M', b'B'];
 const SMB2_TRANSFORM_MAGIC: [u8; 4] = [0xFD, b'S', b'M', b'B'];
 /// SMB2 COMPRESSION_TRANSFORM_HEADER (MS-SMB2 2.2.42).
 const SMB2_COMPRESSION_MAGIC: [u8; 4] = [0xFC, b'S', b'M', b'B'];
-/// Larger messages are file data (READ/WRITE) or directory listings: skipped unread.
-const MAX_INSPECTED: usize = 128 * 1024;
+/// Larger messages are file data (READ/WRITE) or directory listings: skipped unread. Control
+/// messages are far smaller; the largest, a SESSION_SETUP carrying a Kerberos ticket with a big
+/// PAC, stays under Windows' default MaxTokenSize of 48,000 bytes.
+const MAX_INSPECTED: usize = 64 * 1024;
 /// Negotiate context type of the encryption capabilities (MS-SMB2 2.2.3.1).
 const SMB2_ENCRYPTION_CAPABILITIES: u16 = 0x0002;
 

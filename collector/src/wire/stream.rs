@@ -87,6 +87,19 @@ impl Stream {
         }
     }
 
+    /// Whether `payload` at `seq` continues the stream exactly, with nothing
+    /// buffered or waiting: then it can be read in place, without a copy.
+    pub fn continues_exactly(&self, seq: u32) -> bool {
+        self.buffer.is_empty() && self.pending.is_empty() && self.next.is_none_or(|next| next == seq)
+    }
+
+    /// Accepts `len` bytes read in place (see [`Stream::continues_exactly`]),
+    /// keeping `unconsumed` for the next read.
+    pub fn advance_in_place(&mut self, seq: u32, len: usize, unconsumed: &[u8]) {
+        self.next = Some(seq.wrapping_add(len as u32));
+        self.buffer.extend_from_slice(unconsumed);
+    }
+
     /// Forgets `n` consumed bytes.
     pub fn consume(&mut self, n: usize) {
         self.buffer.drain(..n.min(self.buffer.len()));

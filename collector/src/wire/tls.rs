@@ -76,6 +76,12 @@ fn handshake_record_at(data: &[u8], message: u8) -> bool {
         && data[5] == message
 }
 
+/// The first handshake record of `message` type in `data`, jumping between
+/// 0x16 bytes (the content type) rather than testing every position.
+fn find_handshake_record(data: &[u8], message: u8) -> Option<usize> {
+    memchr::memchr_iter(22, data).find(|&at| handshake_record_at(&data[at..], message))
+}
+
 /// An SSLv2-format CLIENT-HELLO (also sent by clients offering SSL 3/TLS for compatibility).
 fn sslv2_client_hello(data: &[u8]) -> bool {
     data.len() >= 5 && data[0] & 0x80 != 0 && data[2] == 1 && data[3] <= 3
@@ -101,7 +107,7 @@ impl TlsDissector {
 
     /// Where a ClientHello record starts within plaintext, if anywhere (STARTTLS on any protocol).
     pub fn find_client_hello(data: &[u8]) -> Option<usize> {
-        (0..data.len().saturating_sub(5)).find(|&at| handshake_record_at(&data[at..], 1))
+        find_handshake_record(data, 1)
     }
 
     pub fn finished(&self) -> bool {
@@ -115,7 +121,7 @@ impl TlsDissector {
             let rest = &data[at..];
             if self.sides[side(dir)].resync {
                 let wanted = if dir == Direction::ToServer { 1 } else { 2 };
-                match (0..rest.len().saturating_sub(5)).find(|&p| handshake_record_at(&rest[p..], wanted)) {
+                match find_handshake_record(rest, wanted) {
                     Some(p) => {
                         at += p;
                         self.sides[side(dir)].resync = false;
