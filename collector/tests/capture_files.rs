@@ -34,7 +34,7 @@ fn every_corpus_capture_reads_completely() {
         let stats = read_capture(&file, |r| payload_bytes += r.payload.len()).unwrap_or_else(|e| panic!("{e}"));
         assert!(stats.records > 0, "{}: no TCP/UDP packets", file.display());
         assert_eq!(stats.bytes, std::fs::metadata(&file).unwrap().len(), "{}: not read to the end", file.display());
-        assert!(stats.first.unwrap() <= stats.last.unwrap());
+        assert!(stats.first().unwrap() <= stats.last().unwrap());
         eprintln!(
             "{}: {} frames, {} records, {} skipped, {payload_bytes} payload bytes",
             file.display(),

@@ -23,10 +23,29 @@ pub struct TcpMeta {
     pub rst: bool,
 }
 
+/// Unix time in nanoseconds. Packets carry it as read: a calendar date is
+/// computed only for what becomes an observation, not for every packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PacketTime(pub i64);
+
+impl PacketTime {
+    pub fn from_parts(seconds: i64, nanos: u32) -> Self {
+        PacketTime(seconds.saturating_mul(1_000_000_000).saturating_add(nanos as i64))
+    }
+
+    pub fn from_utc(time: DateTime<Utc>) -> Self {
+        PacketTime(time.timestamp_nanos_opt().unwrap_or(i64::MAX))
+    }
+
+    pub fn utc(self) -> DateTime<Utc> {
+        DateTime::from_timestamp_nanos(self.0)
+    }
+}
+
 /// One packet's transport payload with its 5-tuple.
 #[derive(Debug, Clone, Copy)]
 pub struct CaptureRecord<'a> {
-    pub time: DateTime<Utc>,
+    pub time: PacketTime,
     pub src: SocketAddr,
     pub dst: SocketAddr,
     pub transport: Transport,

@@ -3,13 +3,13 @@
 //! yields every record before the damage, then an error naming the byte
 //! offset where reading stopped.
 
-use super::capture::CaptureRecord;
+use super::capture::{CaptureRecord, PacketTime};
 use super::frame::decode_frame;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use pcap_parser::pcapng::Block;
 use pcap_parser::{create_reader, PcapBlockOwned, PcapError};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 /// Buffer for one read; the largest block pcap-parser can hold at once.
@@ -36,8 +36,17 @@ pub struct CaptureStats {
     pub skipped: u64,
     /// Bytes of the (decompressed) file consumed.
     pub bytes: u64,
-    pub first: Option<DateTime<Utc>>,
-    pub last: Option<DateTime<Utc>>,
+    pub first_packet: Option<PacketTime>,
+    pub last_packet: Option<PacketTime>,
+}
+
+impl CaptureStats {
+    pub fn first(&self) -> Option<DateTime<Utc>> {
+        self.first_packet.map(PacketTime::utc)
+    }
+    pub fn last(&self) -> Option<DateTime<Utc>> {
+        self.last_packet.map(PacketTime::utc)
+    }
 }
 
 /// Whether `head` (the first bytes of a file) is a capture: pcap in either
@@ -68,12 +77,28 @@ pub fn read_capture_from(
     input: impl Read + Send,
     on_record: impl FnMut(&CaptureRecord<'_>),
 ) -> Result<CaptureStats, CaptureError> {
-    let mut input = BufReader::new(input);
-    let head = input.fill_buf().map_err(|source| CaptureError::Io { file: name.to_string(), source })?;
-    if head.starts_with(&[0x1f, 0x8b]) {
-        read_stream(name, flate2::read::MultiGzDecoder::new(input), on_record)
+    // Peek at the magic, then hand the bytes back in front of the stream:
+    // a BufReader in between would copy every read once more.
+    // pcap-parser recognises the format from its first read, so the peeked
+    // head must hold a whole pcapng section header, options included.
+    let mut input = input;
+    let mut head = vec![0u8; 64 * 1024];
+    let mut got = 0;
+    while got < head.len() {
+        match input.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(source) => return Err(CaptureError::Io { file: name.to_string(), source }),
+        }
+    }
+    head.truncate(got);
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    let whole = std::io::Cursor::new(head).chain(input);
+    if gzip {
+        read_stream(name, flate2::read::MultiGzDecoder::new(BufReader::new(whole)), on_record)
     } else {
-        read_stream(name, input, on_record)
+        read_stream(name, whole, on_record)
     }
 }
 
@@ -121,7 +146,7 @@ pub fn read_stream(
                     PcapBlockOwned::Legacy(packet) => {
                         stats.frames += 1;
                         let nanos = if legacy_nanos { packet.ts_usec as i64 } else { packet.ts_usec as i64 * 1_000 };
-                        let time = Utc.timestamp_opt(packet.ts_sec as i64, nanos.clamp(0, 999_999_999) as u32).single();
+                        let time = Some(PacketTime::from_parts(packet.ts_sec as i64, nanos.clamp(0, 999_999_999) as u32));
                         deliver(legacy_link, time, packet.data, &mut stats, &mut on_record);
                     }
                     PcapBlockOwned::NG(Block::SectionHeader(_)) => interfaces.clear(),
@@ -185,15 +210,15 @@ fn describe(error: &PcapError<&[u8]>) -> String {
     }
 }
 
-fn ng_time(units: u64, per_second: u64, offset_seconds: i64) -> Option<DateTime<Utc>> {
+fn ng_time(units: u64, per_second: u64, offset_seconds: i64) -> Option<PacketTime> {
     let seconds = (units / per_second) as i64 + offset_seconds;
     let nanos = ((units % per_second) as u128 * 1_000_000_000 / per_second as u128) as u32;
-    Utc.timestamp_opt(seconds, nanos).single()
+    Some(PacketTime::from_parts(seconds, nanos))
 }
 
 fn deliver(
     link: Option<i32>,
-    time: Option<DateTime<Utc>>,
+    time: Option<PacketTime>,
     frame: &[u8],
     stats: &mut CaptureStats,
     on_record: &mut impl FnMut(&CaptureRecord<'_>),
@@ -205,8 +230,8 @@ fn deliver(
     match decode_frame(link, time, frame) {
         Some(record) => {
             stats.records += 1;
-            stats.first = Some(stats.first.map_or(time, |t| t.min(time)));
-            stats.last = Some(stats.last.map_or(time, |t| t.max(time)));
+            stats.first_packet = Some(stats.first_packet.map_or(time, |t| t.min(time)));
+            stats.last_packet = Some(stats.last_packet.map_or(time, |t| t.max(time)));
             on_record(&record);
         }
         None => stats.skipped += 1,

@@ -3,6 +3,7 @@
 //! traffic it holds, so each host gets one `coverage` record: the capture's
 //! time range and the protocols decoded for it.
 
+use super::capture::PacketTime;
 use super::capture_file::{read_capture_from, CaptureError, CaptureStats};
 use super::flow::{FlowFinding, FlowStats, FlowTracker};
 use super::observations::{category_of, to_observation, HostNaming};
@@ -57,7 +58,7 @@ pub fn decode_capture_from(
         }
     };
     // The time range is tracked here too: a damaged file returns no stats.
-    let mut range: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> = None;
+    let mut range: Option<(PacketTime, PacketTime)> = None;
     let read = read_capture_from(name, input, |record| {
         range = Some(range.map_or((record.time, record.time), |(a, b)| (a.min(record.time), b.max(record.time))));
         tracker.observe(record, &mut findings);
@@ -72,8 +73,8 @@ pub fn decode_capture_from(
             };
             let stats = CaptureStats {
                 records,
-                first: range.map(|r| r.0),
-                last: range.map(|r| r.1),
+                first_packet: range.map(|r| r.0),
+                last_packet: range.map(|r| r.1),
                 ..CaptureStats::default()
             };
             (stats, Some(error))
@@ -83,7 +84,7 @@ pub fn decode_capture_from(
     summary.capture = capture;
     summary.flows = tracker.finish(&mut findings);
     emit(&mut findings, &mut summary);
-    if let Some((from, to)) = range {
+    if let Some((from, to)) = range.map(|(a, b)| (a.utc(), b.utc())) {
         for (host, categories) in covered {
             let event = Event::Coverage(Coverage { categories: categories.into_iter().collect(), from, to, lost: 0 });
             sink(Observation::new(to, host, "wire", event));

@@ -8,7 +8,7 @@
 //! a late TLS handshake (STARTTLS on any protocol) and for NTLM/Kerberos
 //! tokens. Memory is bounded: per direction, per flow and in flow count.
 
-use super::capture::CaptureRecord;
+use super::capture::{CaptureRecord, PacketTime};
 use super::kerberos::KerberosDissector;
 use super::rdp::RdpDissector;
 use super::smb::SmbDissector;
@@ -17,7 +17,7 @@ use super::stream::{Stream, MAX_BUFFERED};
 use super::tls::TlsDissector;
 use super::{ntlm_scan, Direction, Finding};
 use crate::observation::Transport;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
@@ -77,7 +77,7 @@ struct Flow {
     scanned_total: usize,
     dissector: Dissector,
     first_sender: SocketAddr,
-    last_seen: DateTime<Utc>,
+    last_seen: PacketTime,
     found: bool,
     had_payload: bool,
     closing: [bool; 2],
@@ -175,8 +175,9 @@ impl FlowTracker {
             self.stats.identified += 1;
         }
         let (client, server) = flow.roles.unwrap_or((record.src, record.dst));
+        let time = record.time.utc();
         out.extend(findings.into_iter().map(|finding| FlowFinding {
-            time: record.time,
+            time,
             client,
             server,
             transport: record.transport,
@@ -199,11 +200,11 @@ impl FlowTracker {
         self.stats
     }
 
-    fn sweep(&mut self, now: DateTime<Utc>, out: &mut Vec<FlowFinding>) {
+    fn sweep(&mut self, now: PacketTime, out: &mut Vec<FlowFinding>) {
         let idle: Vec<_> = self
             .flows
             .iter()
-            .filter(|(_, f)| now - f.last_seen > Duration::seconds(IDLE_TIMEOUT_SECONDS))
+            .filter(|(_, f)| now.0.saturating_sub(f.last_seen.0) > IDLE_TIMEOUT_SECONDS * 1_000_000_000)
             .map(|(k, _)| *k)
             .collect();
         for k in idle {
@@ -213,7 +214,8 @@ impl FlowTracker {
         }
     }
 
-    fn close(&mut self, mut flow: Flow, time: DateTime<Utc>, out: &mut Vec<FlowFinding>) {
+    fn close(&mut self, mut flow: Flow, time: PacketTime, out: &mut Vec<FlowFinding>) {
+        let time = time.utc();
         let mut findings = Vec::new();
         match &mut flow.dissector {
             Dissector::Tls(d) => d.finish(&mut findings),
@@ -478,7 +480,7 @@ mod tests {
 
     fn record<'a>(src: &str, dst: &str, seq: u32, syn: bool, payload: &'a [u8]) -> CaptureRecord<'a> {
         CaptureRecord {
-            time: "2026-11-01T00:00:00Z".parse().unwrap(),
+            time: PacketTime::from_parts(1_793_577_600, 0),
             src: src.parse().unwrap(),
             dst: dst.parse().unwrap(),
             transport: Transport::Tcp,

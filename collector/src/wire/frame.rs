@@ -7,9 +7,8 @@
 //! still yields the payload it holds, and checksums are not checked
 //! (offloaded captures carry bad ones).
 
-use super::capture::{CaptureRecord, TcpMeta};
+use super::capture::{CaptureRecord, PacketTime, TcpMeta};
 use crate::observation::Transport;
-use chrono::{DateTime, Utc};
 use etherparse::{
     Ethernet2HeaderSlice, Ipv4HeaderSlice, Ipv6HeaderSlice, SingleVlanHeaderSlice, TcpHeaderSlice, UdpHeaderSlice,
 };
@@ -37,7 +36,7 @@ const IP_TCP: u8 = 6;
 const IP_UDP: u8 = 17;
 
 /// Decodes one frame; `None` when it carries no TCP or UDP payload we can place.
-pub fn decode_frame(link: i32, time: DateTime<Utc>, frame: &[u8]) -> Option<CaptureRecord<'_>> {
+pub fn decode_frame(link: i32, time: PacketTime, frame: &[u8]) -> Option<CaptureRecord<'_>> {
     let ip = match link {
         linktype::ETHERNET => {
             let ethernet = Ethernet2HeaderSlice::from_slice(frame).ok()?;
@@ -150,8 +149,8 @@ mod tests {
     use super::*;
     use etherparse::PacketBuilder;
 
-    fn time() -> DateTime<Utc> {
-        "2026-11-01T00:00:00Z".parse().unwrap()
+    fn time() -> PacketTime {
+        PacketTime::from_parts(1_793_577_600, 0)
     }
 
     fn ipv4_tcp(payload: &[u8]) -> Vec<u8> {
