@@ -4,21 +4,10 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use std::path::PathBuf;
-
-fn corpus() -> Option<PathBuf> {
-    match std::env::var_os("TEMPER_CORPUS") {
-        Some(dir) => Some(PathBuf::from(dir).join("pcap")),
-        None => {
-            eprintln!("skipped: TEMPER_CORPUS is not set");
-            None
-        }
-    }
-}
 
 #[test]
 fn import_learns_versions_per_server_named_by_the_host_map() {
-    let Some(pcap) = corpus() else { return };
+    let Some(pcap) = common::pcap_corpus() else { return };
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("hosts.txt"), "# lab servers\n205.227.227.243 oldnas\n10.0.0.12  fs12\n").unwrap();
     let files = ["dssetup_DsRoleGetPrimaryDomainInformation_standalone_workstation.cap", "smb2.pcap", "tls1_1.pcap"];
@@ -58,7 +47,7 @@ fn import_learns_versions_per_server_named_by_the_host_map() {
 
 #[test]
 fn damaged_capture_keeps_what_came_before_and_fails_with_the_offset() {
-    let Some(pcap) = corpus() else { return };
+    let Some(pcap) = common::pcap_corpus() else { return };
     let dir = tempfile::tempdir().unwrap();
     let bytes = std::fs::read(pcap.join("smb3.pcap")).unwrap();
     std::fs::write(dir.path().join("cut.pcap"), &bytes[..5000]).unwrap();
@@ -78,7 +67,7 @@ fn damaged_capture_keeps_what_came_before_and_fails_with_the_offset() {
 
 #[test]
 fn decode_prints_capture_observations_for_a_fixed_host() {
-    let Some(pcap) = corpus() else { return };
+    let Some(pcap) = common::pcap_corpus() else { return };
     let dir = tempfile::tempdir().unwrap();
     let run = ok(dir.path(), &["decode", "--host", "jumphost", pcap.join("ssh_version_199.pcap").to_str().unwrap()]);
     let observations: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();

@@ -1,18 +1,9 @@
 //! Reading real capture files: the Zeek corpus (TEMPER_CORPUS) and damaged copies of it.
 
+mod common;
+
 use std::path::PathBuf;
 use temper_collector::wire::capture_file::{read_capture, CaptureError};
-
-/// The pcap corpus, or None (with a printed reason) when TEMPER_CORPUS is unset.
-fn corpus() -> Option<PathBuf> {
-    match std::env::var_os("TEMPER_CORPUS") {
-        Some(dir) => Some(PathBuf::from(dir).join("pcap")),
-        None => {
-            eprintln!("skipped: TEMPER_CORPUS is not set");
-            None
-        }
-    }
-}
 
 fn captures(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -26,7 +17,7 @@ fn captures(dir: &std::path::Path) -> Vec<PathBuf> {
 
 #[test]
 fn every_corpus_capture_reads_completely() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = common::pcap_corpus() else { return };
     let files = captures(&dir);
     assert!(files.len() >= 19, "{} captures in {}", files.len(), dir.display());
     for file in files {
@@ -47,7 +38,7 @@ fn every_corpus_capture_reads_completely() {
 
 #[test]
 fn truncated_and_corrupt_captures_name_the_offset_and_keep_what_came_before() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = common::pcap_corpus() else { return };
     let original = std::fs::read(dir.join("smb3.pcap")).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let full = read_capture(&dir.join("smb3.pcap"), |_| {}).unwrap();
@@ -79,7 +70,7 @@ fn truncated_and_corrupt_captures_name_the_offset_and_keep_what_came_before() {
 
 #[test]
 fn gzip_compressed_captures_read_like_the_original() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = common::pcap_corpus() else { return };
     let original = std::fs::read(dir.join("dce_rpc_ntlm.pcapng")).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let gz = tmp.path().join("x.pcapng.gz");

@@ -3,21 +3,13 @@
 //! logs, on protocol, endpoints, server port and version, and on cipher, kex,
 //! mac, host key, security, etype, share and user where the entry lists them.
 
+mod common;
+
 use serde_json::Value;
-use std::path::PathBuf;
+
 use temper_collector::wire::decode::decode_capture;
 use temper_collector::wire::observations::HostNaming;
 use temper_collector::{Event, Observation};
-
-fn corpus() -> Option<PathBuf> {
-    match std::env::var_os("TEMPER_CORPUS") {
-        Some(dir) => Some(PathBuf::from(dir).join("pcap")),
-        None => {
-            eprintln!("skipped: TEMPER_CORPUS is not set");
-            None
-        }
-    }
-}
 
 fn s(v: &Value) -> Option<&str> {
     v.as_str()
@@ -111,7 +103,7 @@ fn mismatch(expected: &Value, obs: &Observation) -> Option<String> {
 
 #[test]
 fn decoded_captures_agree_with_zeek() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = common::pcap_corpus() else { return };
     let expected: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
     let mut failures = Vec::new();

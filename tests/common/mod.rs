@@ -42,3 +42,14 @@ pub fn demo_dir() -> PathBuf {
     .path()
     .join("out")
 }
+
+/// The pcap corpus, or None (with a printed reason) when TEMPER_CORPUS is unset.
+pub fn pcap_corpus() -> Option<std::path::PathBuf> {
+    match std::env::var_os("TEMPER_CORPUS") {
+        Some(dir) => Some(std::path::PathBuf::from(dir).join("pcap")),
+        None => {
+            eprintln!("skipped: TEMPER_CORPUS is not set");
+            None
+        }
+    }
+}

@@ -146,7 +146,8 @@ pub fn read_stream(
                     PcapBlockOwned::Legacy(packet) => {
                         stats.frames += 1;
                         let nanos = if legacy_nanos { packet.ts_usec as i64 } else { packet.ts_usec as i64 * 1_000 };
-                        let time = Some(PacketTime::from_parts(packet.ts_sec as i64, nanos.clamp(0, 999_999_999) as u32));
+                        let time =
+                            Some(PacketTime::from_parts(packet.ts_sec as i64, nanos.clamp(0, 999_999_999) as u32));
                         deliver(legacy_link, time, packet.data, &mut stats, &mut on_record);
                     }
                     PcapBlockOwned::NG(Block::SectionHeader(_)) => interfaces.clear(),

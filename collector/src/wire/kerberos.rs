@@ -806,17 +806,7 @@ mod tests {
             tcp_record(&kdc_rep(11, &["alice"], &["krbtgt", REALM], 18)),
         ]
         .concat();
-        prop_oneof![
-            proptest::collection::vec(any::<u8>(), 0..512),
-            (proptest::collection::vec(any::<u8>(), 0..64), any::<prop::sample::Index>()).prop_map(
-                move |(noise, at)| {
-                    let mut bytes = valid.clone();
-                    let at = at.index(bytes.len() + 1);
-                    bytes.splice(at..at, noise);
-                    bytes
-                }
-            ),
-        ]
+        crate::wire::test_support::noisy(valid, 64)
     }
 
     proptest! {
@@ -856,18 +846,9 @@ mod tests {
             for (dir, bytes, cuts) in
                 [(Direction::ToServer, &client, &client_cuts), (Direction::ToClient, &server, &server_cuts)]
             {
-                let mut cuts: Vec<usize> = cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
-                cuts.push(bytes.len());
-                cuts.sort_unstable();
-                let mut buffer = Vec::new();
-                let mut fed = 0;
-                for cut in cuts {
-                    buffer.extend_from_slice(&bytes[fed..cut]);
-                    fed = cut;
-                    let n = krb.feed_tcp(dir, &buffer, &mut out);
-                    buffer.drain(..n);
-                }
-                prop_assert!(buffer.is_empty());
+                let cuts: Vec<usize> = cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
+                let left = crate::wire::test_support::feed_in_cuts(bytes, &cuts, |buffer| krb.feed_tcp(dir, buffer, &mut out));
+                prop_assert!(left.is_empty());
             }
             krb.finish(&mut out);
             prop_assert_eq!(out.len(), 1);

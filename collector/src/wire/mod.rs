@@ -24,6 +24,8 @@ pub mod rdp;
 pub mod smb;
 pub mod ssh;
 pub mod stream;
+#[cfg(test)]
+pub mod test_support;
 pub mod tls;
 
 pub use finding::{Direction, Finding, SmbAccess};

@@ -398,17 +398,7 @@ mod tests {
             tpdu(X224_CONNECTION_CONFIRM, &neg(TYPE_RDP_NEG_RSP, PROTOCOL_HYBRID)),
         ]
         .concat();
-        prop_oneof![
-            proptest::collection::vec(any::<u8>(), 0..512),
-            (proptest::collection::vec(any::<u8>(), 0..32), any::<prop::sample::Index>()).prop_map(
-                move |(noise, at)| {
-                    let mut bytes = valid.clone();
-                    let at = at.index(bytes.len() + 1);
-                    bytes.splice(at..at, noise);
-                    bytes
-                }
-            ),
-        ]
+        crate::wire::test_support::noisy(valid, 32)
     }
 
     proptest! {
@@ -453,18 +443,9 @@ mod tests {
             for (dir, bytes, cuts) in
                 [(Direction::ToServer, &client, &client_cuts), (Direction::ToClient, &server, &server_cuts)]
             {
-                let mut cuts: Vec<usize> = cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
-                cuts.push(bytes.len());
-                cuts.sort_unstable();
-                let mut buffer = Vec::new();
-                let mut fed = 0;
-                for cut in cuts {
-                    buffer.extend_from_slice(&bytes[fed..cut]);
-                    fed = cut;
-                    let n = rdp.feed(dir, &buffer, &mut out);
-                    buffer.drain(..n);
-                }
-                prop_assert!(buffer.is_empty());
+                let cuts: Vec<usize> = cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
+                let left = crate::wire::test_support::feed_in_cuts(bytes, &cuts, |buffer| rdp.feed(dir, buffer, &mut out));
+                prop_assert!(left.is_empty());
             }
             rdp.finish(&mut out);
             prop_assert_eq!(

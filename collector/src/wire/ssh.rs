@@ -255,15 +255,7 @@ mod tests {
         fn arbitrary_bytes_never_panic(chunks in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), 0..8)) {
             let mut d = SshDissector::new();
             let mut out = Vec::new();
-            let mut buffers = [b"SSH-2.0-x\r\n".to_vec(), b"SSH-2.0-y\r\n".to_vec()];
-            for (i, chunk) in chunks.iter().enumerate() {
-                let dir = if i % 2 == 0 { Direction::ToServer } else { Direction::ToClient };
-                let buf = &mut buffers[i % 2];
-                buf.extend_from_slice(chunk);
-                let n = d.feed(dir, buf, &mut out);
-                proptest::prop_assert!(n <= buf.len());
-                buf.drain(..n);
-            }
+            crate::wire::test_support::feed_alternating(&chunks, [b"SSH-2.0-x\r\n", b"SSH-2.0-y\r\n"], |dir, buf| d.feed(dir, buf, &mut out));
             d.finish(&mut out);
         }
     }

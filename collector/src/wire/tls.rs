@@ -437,15 +437,7 @@ mod tests {
         fn arbitrary_bytes_never_panic(chunks in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), 0..8), resync in proptest::prelude::any::<bool>()) {
             let mut d = if resync { TlsDissector::resyncing() } else { TlsDissector::new() };
             let mut out = Vec::new();
-            let mut buffers = [Vec::new(), Vec::new()];
-            for (i, chunk) in chunks.iter().enumerate() {
-                let dir = if i % 2 == 0 { Direction::ToServer } else { Direction::ToClient };
-                let buf = &mut buffers[i % 2];
-                buf.extend_from_slice(chunk);
-                let n = d.feed(dir, buf, &mut out);
-                proptest::prop_assert!(n <= buf.len());
-                buf.drain(..n);
-            }
+            crate::wire::test_support::feed_alternating(&chunks, [b"", b""], |dir, buf| d.feed(dir, buf, &mut out));
             d.finish(&mut out);
         }
     }
