@@ -12,6 +12,14 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// 0 for the client's bytes, 1 for the server's: an index into per-direction pairs.
+    pub fn index(self) -> usize {
+        match self {
+            Direction::ToServer => 0,
+            Direction::ToClient => 1,
+        }
+    }
+
     pub fn reverse(self) -> Direction {
         match self {
             Direction::ToServer => Direction::ToClient,

@@ -65,11 +65,50 @@ enum Dissector {
     Done,
 }
 
+impl Dissector {
+    /// Feeds an identified dissector one direction's bytes; returns how many it
+    /// consumed. `Unknown` is the flow's own business (see `Flow::feed`); `Done`
+    /// takes everything.
+    fn feed(&mut self, dir: Direction, data: &[u8], out: &mut Vec<Finding>) -> usize {
+        match self {
+            Dissector::Tls(d) => d.feed(dir, data, out),
+            Dissector::Ssh(d) => d.feed(dir, data, out),
+            Dissector::Smb(d) => d.feed(dir, data, out),
+            Dissector::Kerberos(d) => d.feed_tcp(dir, data, out),
+            Dissector::Rdp(d) => d.feed(dir, data, out),
+            Dissector::Unknown | Dissector::Done => data.len(),
+        }
+    }
+
+    fn finished(&self) -> bool {
+        match self {
+            Dissector::Tls(d) => d.finished(),
+            Dissector::Ssh(d) => d.finished(),
+            Dissector::Smb(d) => d.finished(),
+            Dissector::Kerberos(d) => d.finished(),
+            Dissector::Rdp(d) => d.finished(),
+            Dissector::Unknown | Dissector::Done => false,
+        }
+    }
+
+    /// End of flow: what a dissector holds back until then.
+    fn finish(&mut self, out: &mut Vec<Finding>) {
+        match self {
+            Dissector::Tls(d) => d.finish(out),
+            Dissector::Ssh(d) => d.finish(out),
+            Dissector::Kerberos(d) => d.finish(out),
+            Dissector::Rdp(d) => d.finish(out),
+            Dissector::Smb(d) => d.finish(out),
+            Dissector::Unknown | Dissector::Done => {}
+        }
+    }
+}
+
 struct Flow {
     /// (client, server) once known.
     roles: Option<(SocketAddr, SocketAddr)>,
     transport: Transport,
-    /// Indexed by `side(Direction)`.
+    /// Indexed by `Direction.index()`.
     streams: [Stream; 2],
     /// Position in each direction's buffer up to which it was scanned while Unknown.
     scanned: [usize; 2],
@@ -81,13 +120,6 @@ struct Flow {
     found: bool,
     had_payload: bool,
     closing: [bool; 2],
-}
-
-fn side(dir: Direction) -> usize {
-    match dir {
-        Direction::ToServer => 0,
-        Direction::ToClient => 1,
-    }
 }
 
 /// DCE/RPC connection-oriented PDUs (C706 §12.6.3): bind, alter-context and
@@ -217,14 +249,7 @@ impl FlowTracker {
     fn close(&mut self, mut flow: Flow, time: PacketTime, out: &mut Vec<FlowFinding>) {
         let time = time.utc();
         let mut findings = Vec::new();
-        match &mut flow.dissector {
-            Dissector::Tls(d) => d.finish(&mut findings),
-            Dissector::Ssh(d) => d.finish(&mut findings),
-            Dissector::Kerberos(d) => d.finish(&mut findings),
-            Dissector::Rdp(d) => d.finish(&mut findings),
-            Dissector::Smb(d) => d.finish(&mut findings),
-            Dissector::Unknown | Dissector::Done => {}
-        }
+        flow.dissector.finish(&mut findings);
         if !findings.is_empty() && !flow.found {
             flow.found = true;
             self.stats.identified += 1;
@@ -262,12 +287,12 @@ impl Flow {
         match record.tcp {
             None => self.datagram(dir, record.payload, out),
             Some(tcp) => {
-                let stream = &mut self.streams[side(dir)];
+                let stream = &mut self.streams[dir.index()];
                 if tcp.syn {
                     stream.syn(tcp.seq);
                 }
                 if tcp.fin || tcp.rst {
-                    self.closing[side(dir)] = true;
+                    self.closing[dir.index()] = true;
                     if tcp.rst {
                         self.closing = [true, true];
                     }
@@ -275,7 +300,7 @@ impl Flow {
                 if matches!(self.dissector, Dissector::Done) {
                     return;
                 }
-                let stream = &mut self.streams[side(dir)];
+                let stream = &mut self.streams[dir.index()];
                 // The common case, in-order data with nothing buffered, is read in place.
                 if !record.payload.is_empty()
                     && stream.continues_exactly(tcp.seq)
@@ -283,7 +308,7 @@ impl Flow {
                 {
                     return;
                 }
-                let stream = &mut self.streams[side(dir)];
+                let stream = &mut self.streams[dir.index()];
                 if stream.segment(tcp.seq, record.payload) {
                     if std::mem::take(&mut stream.gap) && !matches!(self.dissector, Dissector::Unknown) {
                         // Bytes were lost mid-handshake: framing cannot be trusted any more.
@@ -338,7 +363,7 @@ impl Flow {
 
     /// Runs the dissector over the buffered bytes of `dir`.
     fn feed(&mut self, dir: Direction, out: &mut Vec<Finding>) {
-        let s = side(dir);
+        let s = dir.index();
         if matches!(self.dissector, Dissector::Unknown) {
             self.identify(dir);
         }
@@ -375,23 +400,10 @@ impl Flow {
                 self.scanned[s] -= keep_from.min(self.scanned[s]);
                 keep_from
             }
-            Dissector::Tls(d) => d.feed(dir, data, out),
-            Dissector::Ssh(d) => d.feed(dir, data, out),
-            Dissector::Smb(d) => d.feed(dir, data, out),
-            Dissector::Kerberos(d) => d.feed_tcp(dir, data, out),
-            Dissector::Rdp(d) => d.feed(dir, data, out),
-            Dissector::Done => data.len(),
+            identified => identified.feed(dir, data, out),
         };
         self.streams[s].consume(consumed);
-        let finished = match &self.dissector {
-            Dissector::Tls(d) => d.finished(),
-            Dissector::Ssh(d) => d.finished(),
-            Dissector::Smb(d) => d.finished(),
-            Dissector::Kerberos(d) => d.finished(),
-            Dissector::Rdp(d) => d.finished(),
-            Dissector::Unknown | Dissector::Done => false,
-        };
-        if finished {
+        if self.dissector.finished() {
             // RDP hands over to TLS or CredSSP on the same connection; anything
             // else that finished has nothing more to say.
             self.dissector =
@@ -409,24 +421,15 @@ impl Flow {
 
     /// Feeds an in-order segment straight from the packet to an identified
     /// dissector; only what it leaves unconsumed is copied into the stream.
-    /// Returns false when the slow path must handle it (no dissector yet).
+    /// Returns false when the slow path must handle it: no dissector yet, or
+    /// RDP, whose leftover bytes go on to TLS or CredSSP when it finishes.
     fn fast_feed(&mut self, dir: Direction, seq: u32, payload: &[u8], out: &mut Vec<Finding>) -> bool {
-        let consumed = match &mut self.dissector {
-            Dissector::Tls(d) => d.feed(dir, payload, out),
-            Dissector::Ssh(d) => d.feed(dir, payload, out),
-            Dissector::Smb(d) => d.feed(dir, payload, out),
-            Dissector::Kerberos(d) => d.feed_tcp(dir, payload, out),
-            Dissector::Unknown | Dissector::Rdp(_) | Dissector::Done => return false,
-        };
-        self.streams[side(dir)].advance_in_place(seq, payload.len(), &payload[consumed.min(payload.len())..]);
-        let finished = match &self.dissector {
-            Dissector::Tls(d) => d.finished(),
-            Dissector::Ssh(d) => d.finished(),
-            Dissector::Smb(d) => d.finished(),
-            Dissector::Kerberos(d) => d.finished(),
-            _ => false,
-        };
-        if finished || self.streams[side(dir)].buffer.len() > MAX_BUFFERED {
+        if matches!(self.dissector, Dissector::Unknown | Dissector::Rdp(_) | Dissector::Done) {
+            return false;
+        }
+        let consumed = self.dissector.feed(dir, payload, out);
+        self.streams[dir.index()].advance_in_place(seq, payload.len(), &payload[consumed.min(payload.len())..]);
+        if self.dissector.finished() || self.streams[dir.index()].buffer.len() > MAX_BUFFERED {
             self.dissector = Dissector::Done;
             self.streams = Default::default();
         }
@@ -435,7 +438,7 @@ impl Flow {
 
     /// Chooses a dissector from the first bytes of a direction.
     fn identify(&mut self, dir: Direction) {
-        let data = &self.streams[side(dir)].buffer;
+        let data = &self.streams[dir.index()].buffer;
         if data.len() < 4 && !data.starts_with(b"SSH") {
             return;
         }

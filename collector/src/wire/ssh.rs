@@ -25,13 +25,6 @@ pub struct SshDissector {
     done: bool,
 }
 
-fn side(dir: Direction) -> usize {
-    match dir {
-        Direction::ToServer => 0,
-        Direction::ToClient => 1,
-    }
-}
-
 impl SshDissector {
     pub fn new() -> Self {
         Self::default()
@@ -50,7 +43,7 @@ impl SshDissector {
         let mut at = 0;
         while !self.done && at < data.len() {
             let rest = &data[at..];
-            let s = side(dir);
+            let s = dir.index();
             if self.sides[s].banner.is_none() {
                 let Some(end) = rest.iter().position(|b| *b == b'\n') else {
                     if rest.len() > MAX_PRE_BANNER {

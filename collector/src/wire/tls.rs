@@ -38,13 +38,6 @@ pub struct TlsDissector {
     done: bool,
 }
 
-fn side(dir: Direction) -> usize {
-    match dir {
-        Direction::ToServer => 0,
-        Direction::ToClient => 1,
-    }
-}
-
 /// The canonical version of a TLS/SSL protocol number.
 pub fn tls_version(number: u16) -> Option<TlsVersion> {
     Some(match number {
@@ -119,12 +112,12 @@ impl TlsDissector {
         let mut at = 0;
         while !self.done && at < data.len() {
             let rest = &data[at..];
-            if self.sides[side(dir)].resync {
+            if self.sides[dir.index()].resync {
                 let wanted = if dir == Direction::ToServer { 1 } else { 2 };
                 match find_handshake_record(rest, wanted) {
                     Some(p) => {
                         at += p;
-                        self.sides[side(dir)].resync = false;
+                        self.sides[dir.index()].resync = false;
                         continue;
                     }
                     // Keep the last bytes: a header may be split across segments.
@@ -187,14 +180,14 @@ impl TlsDissector {
     }
 
     fn handshake_bytes(&mut self, dir: Direction, body: &[u8], out: &mut Vec<Finding>) {
-        let buffer = &mut self.sides[side(dir)].handshake;
+        let buffer = &mut self.sides[dir.index()].handshake;
         if buffer.len() + body.len() > MAX_HANDSHAKE_BUFFER {
             self.done = true;
             return;
         }
         buffer.extend_from_slice(body);
         loop {
-            let buffer = &self.sides[side(dir)].handshake;
+            let buffer = &self.sides[dir.index()].handshake;
             if buffer.len() < 4 {
                 return;
             }
@@ -206,7 +199,7 @@ impl TlsDissector {
             if buffer.len() < 4 + len {
                 return;
             }
-            let message: Vec<u8> = self.sides[side(dir)].handshake.drain(..4 + len).collect();
+            let message: Vec<u8> = self.sides[dir.index()].handshake.drain(..4 + len).collect();
             self.handshake_message(&message, out);
             if self.done {
                 return;
