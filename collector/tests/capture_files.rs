@@ -59,9 +59,9 @@ fn truncated_and_corrupt_captures_name_the_offset_and_keep_what_came_before() {
     std::fs::write(&path, &corrupt).unwrap();
     let mut seen = 0;
     let err = read_capture(&path, |_| seen += 1).unwrap_err();
-    let CaptureError::Damaged { offset, records, .. } = err else { panic!("{err}") };
+    let CaptureError::Damaged { offset, stats, .. } = err else { panic!("{err}") };
     assert_eq!(offset, at as u64, "the offset of the bad record");
-    assert_eq!((records, seen), (1, 1));
+    assert_eq!((stats.records, seen), (1, 1));
 
     let text = tmp.path().join("notes.txt");
     std::fs::write(&text, "hello, not a capture\n").unwrap();

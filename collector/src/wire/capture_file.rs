@@ -21,8 +21,9 @@ pub enum CaptureError {
     Io { file: String, source: std::io::Error },
     #[error("{file}: not a pcap or pcapng capture")]
     NotACapture { file: String },
-    #[error("{file}: damaged capture at byte offset {offset}: {reason} ({records} packet(s) before it were read)")]
-    Damaged { file: String, offset: u64, reason: String, records: u64 },
+    /// `stats` describe what was read before the damage (it was all delivered).
+    #[error("{file}: damaged capture at byte offset {offset}: {reason} ({} packet(s) before it were read)", stats.records)]
+    Damaged { file: String, offset: u64, reason: String, stats: CaptureStats },
 }
 
 /// What reading a capture found.
@@ -118,7 +119,7 @@ pub fn read_stream(
                 file: name.to_string(),
                 offset: 0,
                 reason: format!("{e:?}"),
-                records: 0,
+                stats: CaptureStats::default(),
             })
         }
     };
@@ -134,7 +135,7 @@ pub fn read_stream(
             file: name.to_string(),
             offset: consumed,
             reason,
-            records: stats.records,
+            stats: CaptureStats { bytes: consumed, ..*stats },
         };
         match reader.next() {
             Ok((size, block)) => {

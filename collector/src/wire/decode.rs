@@ -3,7 +3,6 @@
 //! traffic it holds, so each host gets one `coverage` record: the capture's
 //! time range and the protocols decoded for it.
 
-use super::capture::PacketTime;
 use super::capture_file::{read_capture_from, CaptureError, CaptureStats};
 use super::flow::{FlowFinding, FlowStats, FlowTracker};
 use super::observations::{category_of, to_observation, HostNaming};
@@ -57,34 +56,17 @@ pub fn decode_capture_from(
             sink(obs);
         }
     };
-    // The time range is tracked here too: a damaged file returns no stats.
-    let mut range: Option<(PacketTime, PacketTime)> = None;
-    let read = read_capture_from(name, input, |record| {
-        range = Some(range.map_or((record.time, record.time), |(a, b)| (a.min(record.time), b.max(record.time))));
-        tracker.observe(record, &mut findings);
-    });
+    let read = read_capture_from(name, input, |record| tracker.observe(record, &mut findings));
     let (capture, damage) = match read {
         Ok(stats) => (stats, None),
-        Err(error @ CaptureError::Damaged { .. }) => {
-            // The reader returns no stats with the error: count what was delivered.
-            let records = match &error {
-                CaptureError::Damaged { records, .. } => *records,
-                _ => 0,
-            };
-            let stats = CaptureStats {
-                records,
-                first_packet: range.map(|r| r.0),
-                last_packet: range.map(|r| r.1),
-                ..CaptureStats::default()
-            };
-            (stats, Some(error))
-        }
+        // What came before the damage was delivered: decode it, report the damage beside it.
+        Err(error @ CaptureError::Damaged { stats, .. }) => (stats, Some(error)),
         Err(other) => return Err(other),
     };
     summary.capture = capture;
     summary.flows = tracker.finish(&mut findings);
     emit(&mut findings, &mut summary);
-    if let Some((from, to)) = range.map(|(a, b)| (a.utc(), b.utc())) {
+    if let (Some(from), Some(to)) = (capture.first(), capture.last()) {
         for (host, categories) in covered {
             let event = Event::Coverage(Coverage { categories: categories.into_iter().collect(), from, to, lost: 0 });
             sink(Observation::new(to, host, "wire", event));
