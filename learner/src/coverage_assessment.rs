@@ -34,8 +34,21 @@ impl CategoryCoverage {
 
 /// Assesses `category` (`share`, `protocol:tls`, ...) from one host's windows and losses.
 pub fn assess_category(windows: &[CoverageWindow], losses: &[LossRecord], category: &str) -> CategoryCoverage {
+    assess_category_since(windows, losses, category, None)
+}
+
+/// As [`assess_category`], counting only coverage from `since` (Unix ms) on:
+/// a listener or share that appeared during the window was watched only
+/// from then.
+pub fn assess_category_since(
+    windows: &[CoverageWindow],
+    losses: &[LossRecord],
+    category: &str,
+    since: Option<i64>,
+) -> CategoryCoverage {
     let covering: Vec<&CoverageWindow> = windows.iter().filter(|w| category_covers(&w.category, category)).collect();
-    let set = Intervals::from_pairs(covering.iter().map(|w| (w.from, w.to)));
+    let start = since.unwrap_or(i64::MIN);
+    let set = Intervals::from_pairs(covering.iter().filter(|w| w.to > start).map(|w| (w.from.max(start), w.to)));
     let days: BTreeSet<i64> = set.days().into_iter().collect();
     let mut lossy_days = BTreeMap::new();
     for loss in losses.iter().filter(|l| category_covers(&l.category, category) && days.contains(&l.day)) {

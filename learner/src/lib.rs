@@ -17,7 +17,7 @@ pub mod schema;
 pub mod time_buckets;
 
 pub use aggregator::Aggregator;
-pub use coverage_assessment::{assess_category, CategoryCoverage};
+pub use coverage_assessment::{assess_category, assess_category_since, CategoryCoverage};
 pub use evidence::{Dimension, EvidenceSummary, Tally, DEFAULT_EVIDENCE_CAP};
 pub use fact_key::FactKey;
 pub use fact_stats::FactStats;

@@ -5,7 +5,7 @@ use crate::rule::{Applicability, InventoryProbe, Platform};
 use temper_collector::inventory::settings;
 use temper_collector::InventoryCategory;
 use temper_learner::{
-    assess_category, CategoryCoverage, CoverageWindow, Fact, HostRecord, InventoryRecord, LossRecord, Profile,
+    assess_category_since, CategoryCoverage, CoverageWindow, Fact, HostRecord, InventoryRecord, LossRecord, Profile,
     ProfileError,
 };
 
@@ -61,8 +61,9 @@ impl HostView {
         self.setting(settings::DOMAIN_ROLE)
     }
 
-    pub fn coverage(&self, category: &str) -> CategoryCoverage {
-        assess_category(&self.windows, &self.losses, category)
+    /// How `category` was watched, counting from `since` (Unix ms) when given.
+    pub fn coverage(&self, category: &str, since: Option<i64>) -> CategoryCoverage {
+        assess_category_since(&self.windows, &self.losses, category, since)
     }
 
     pub fn inventory_of(&self, category: InventoryCategory) -> impl Iterator<Item = &InventoryRecord> {

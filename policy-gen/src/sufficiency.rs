@@ -10,7 +10,6 @@
 
 use crate::decision::CoverageNote;
 use crate::host_view::HostView;
-use temper_learner::coverage::Intervals;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Sufficiency {
@@ -35,17 +34,9 @@ impl Sufficiency {
         let mut notes = Vec::new();
         let mut problems = Vec::new();
         for category in categories {
-            let assessed = host.coverage(category);
-            let windows = match since {
-                Some(start) => Intervals::from_pairs(
-                    assessed.windows.pairs().iter().filter(|(_, t)| *t > start).map(|(f, t)| ((*f).max(start), *t)),
-                ),
-                None => assessed.windows.clone(),
-            };
-            let days_covered = windows.span_ms() as f64 / 86_400_000.0;
-            let touched: std::collections::BTreeSet<i64> = windows.days().into_iter().collect();
-            let lossy = assessed.lossy_days.keys().filter(|d| touched.contains(d)).count();
-            let share = if touched.is_empty() { 0.0 } else { lossy as f64 / touched.len() as f64 };
+            let assessed = host.coverage(category, since);
+            let (days_covered, lossy, share) =
+                (assessed.days_covered, assessed.lossy_days.len(), assessed.lossy_share());
             if assessed.sources.is_empty() {
                 problems.push(format!("no source watched {category}"));
             } else if days_covered < self.min_days {
@@ -55,7 +46,7 @@ impl Sufficiency {
             } else if share > self.max_lossy_share {
                 problems.push(format!(
                     "{category} lost events on {lossy} of {} days ({:.0}% > {:.0}%)",
-                    touched.len(),
+                    assessed.days_touched,
                     share * 100.0,
                     self.max_lossy_share * 100.0
                 ));
@@ -64,7 +55,7 @@ impl Sufficiency {
                 category: category.clone(),
                 days_covered: (days_covered * 10.0).round() / 10.0,
                 lossy_days: lossy,
-                days_touched: touched.len(),
+                days_touched: assessed.days_touched,
                 inferred: assessed.inferred,
                 sources: assessed.sources.iter().cloned().collect(),
             });
