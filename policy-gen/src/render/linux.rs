@@ -7,7 +7,7 @@
 //! checked sshd patterns, everything else as sanitised comments or
 //! shell-quoted words. Ports and versions are numbers and catalog values.
 
-use crate::decision::{Decision, State};
+use crate::decision::Decision;
 use crate::escape::{comment_text, shell_literal, sshd_user_pattern};
 use crate::policy::Policy;
 use crate::rule::{RenderSpec, Rule};
@@ -300,17 +300,4 @@ fn install_script(policy: &Policy, host: &str, artifacts: &LinuxArtifacts) -> St
     }
     out.push_str("[ \"$DRY_RUN\" = 1 ] || note \"rollback script: $ROLLBACK\"\n");
     out
-}
-
-/// Decisions not applied on this host, for the README.
-pub fn held_back(policy: &Policy, host: &str) -> Vec<String> {
-    policy
-        .decisions_for(host)
-        .filter(|d| !d.is_enforced_here())
-        .map(|d| {
-            let subject = d.subject.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
-            let state = if d.state == State::Enforce { "recommendation for another place" } else { d.state.as_str() };
-            format!("{}{subject}: {state}", d.rule)
-        })
-        .collect()
 }

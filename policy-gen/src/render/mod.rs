@@ -5,6 +5,7 @@
 pub mod linux;
 pub mod windows;
 
+use crate::decision::State;
 use crate::escape::{file_name, markdown_text};
 use crate::policy::{write_atomically, Policy};
 use crate::rule::{Platform, Rule};
@@ -81,7 +82,7 @@ pub fn render(policy: &Policy, rules: &[Rule], out: &Path) -> Result<RenderSumma
                 readme.push_str("The platform of this host is unknown, so nothing was rendered.\n\n");
             }
         }
-        let held = linux::held_back(policy, &host.host);
+        let held = held_back(policy, &host.host);
         if !held.is_empty() {
             readme.push_str("Left untouched (see the report for the evidence):\n\n");
             for line in held {
@@ -103,4 +104,17 @@ fn set_executable(path: &Path) -> Result<(), RenderError> {
     }
     let _ = path;
     Ok(())
+}
+
+/// Decisions not applied on this host, for the README.
+pub fn held_back(policy: &Policy, host: &str) -> Vec<String> {
+    policy
+        .decisions_for(host)
+        .filter(|d| !d.is_enforced_here())
+        .map(|d| {
+            let subject = d.subject.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
+            let state = if d.state == State::Enforce { "recommendation for another place" } else { d.state.as_str() };
+            format!("{}{subject}: {state}", d.rule)
+        })
+        .collect()
 }
