@@ -201,18 +201,19 @@ port, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(cert, key)
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", port)); s.listen(1)
-c, _ = s.accept(); f = c.makefile("rwb")
-f.write(b"220 mail.temper.test ESMTP\r\n"); f.flush()
-while True:
-    line = f.readline()
-    if not line: break
-    if line.upper().startswith(b"EHLO"):
-        f.write(b"250-mail.temper.test\r\n250 STARTTLS\r\n"); f.flush()
-    elif line.upper().startswith(b"STARTTLS"):
-        f.write(b"220 2.0.0 Ready to start TLS\r\n"); f.flush()
-        t = ctx.wrap_socket(c, server_side=True)
-        t.recv(1); t.close(); break
+s.bind(("127.0.0.1", port)); s.listen(4)
+while True:  # the port probe connects and leaves; the client comes next
+    c, _ = s.accept(); f = c.makefile("rwb")
+    f.write(b"220 mail.temper.test ESMTP\r\n"); f.flush()
+    while True:
+        line = f.readline()
+        if not line: break
+        if line.upper().startswith(b"EHLO"):
+            f.write(b"250-mail.temper.test\r\n250 STARTTLS\r\n"); f.flush()
+        elif line.upper().startswith(b"STARTTLS"):
+            f.write(b"220 2.0.0 Ready to start TLS\r\n"); f.flush()
+            t = ctx.wrap_socket(c, server_side=True)
+            t.recv(1); t.close(); break
 "#;
 
 #[test]
@@ -237,19 +238,6 @@ fn starttls_on_smtp_is_found_after_the_plaintext() {
             .unwrap(),
     );
     wait_for_port(port);
-    // wait_for_port's probe connection was the server's one accept: start it again.
-    drop(server);
-    let server = Server(
-        Command::new("python3")
-            .arg(&script)
-            .arg(port.to_string())
-            .arg(&cert)
-            .arg(&key)
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    std::thread::sleep(Duration::from_millis(700));
     let out = run(Command::new("timeout")
         .args(["20", "openssl", "s_client", "-starttls", "smtp", "-tls1_2", "-connect", &format!("127.0.0.1:{port}")])
         .stdin(Stdio::null()));
