@@ -325,7 +325,7 @@ fn write_fact(tx: &Transaction<'_>, host: &str, key: &FactKey, stats: &FactStats
                 last_seen: last,
                 days: BTreeMap::new(),
                 hours: decode_hours(&hours).unwrap_or_else(|| vec![0; crate::time_buckets::HOURS_PER_WEEK]),
-                evidence: read_evidence(tx, Some(id))?.remove(&id).unwrap_or_default(),
+                evidence: read_evidence(tx, FactRows::One(id))?.remove(&id).unwrap_or_default(),
             };
             stored.merge(stats, cap);
             tx.execute(
@@ -373,17 +373,44 @@ fn write_fact(tx: &Transaction<'_>, host: &str, key: &FactKey, stats: &FactStats
     Ok(())
 }
 
-/// Evidence of one fact (`Some(id)`) or of all facts, by fact id.
+/// Whose per-fact rows (days, evidence) to read.
+#[derive(Clone, Copy)]
+pub(crate) enum FactRows<'a> {
+    One(i64),
+    OfHost(&'a str),
+    All,
+}
+
+impl FactRows<'_> {
+    /// A `WHERE` clause over `fact_id` with one parameter, `?1`.
+    pub(crate) fn filter(self) -> &'static str {
+        match self {
+            FactRows::One(_) => "WHERE fact_id = ?1",
+            FactRows::OfHost(_) => "WHERE fact_id IN (SELECT id FROM facts WHERE host = ?1)",
+            FactRows::All => "WHERE ?1 IS NULL",
+        }
+    }
+
+    pub(crate) fn param(self) -> rusqlite::types::Value {
+        match self {
+            FactRows::One(id) => rusqlite::types::Value::Integer(id),
+            FactRows::OfHost(host) => rusqlite::types::Value::Text(host.to_string()),
+            FactRows::All => rusqlite::types::Value::Null,
+        }
+    }
+}
+
+/// Evidence of the selected facts, by fact id.
 pub(crate) fn read_evidence(
     conn: &Connection,
-    fact: Option<i64>,
+    rows: FactRows<'_>,
 ) -> rusqlite::Result<HashMap<i64, BTreeMap<Dimension, EvidenceSummary>>> {
     let mut out: HashMap<i64, BTreeMap<Dimension, EvidenceSummary>> = HashMap::new();
-    let filter = if fact.is_some() { "WHERE fact_id = ?1" } else { "WHERE ?1 IS NULL" };
+    let (filter, fact) = (rows.filter(), rows.param());
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT fact_id, dimension, total, undercount, dropped FROM evidence_totals {filter}"
     ))?;
-    let rows = stmt.query_map([fact], |r| {
+    let rows = stmt.query_map([&fact], |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?))
     })?;
     for row in rows {
@@ -397,7 +424,7 @@ pub(crate) fn read_evidence(
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT fact_id, dimension, value, count, first_seen, last_seen FROM evidence {filter}"
     ))?;
-    let rows = stmt.query_map([fact], |r| {
+    let rows = stmt.query_map([&fact], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1)?,

@@ -3,7 +3,7 @@
 
 use crate::fact_key::FactKey;
 use crate::fact_stats::{decode_hours, FactStats};
-use crate::profile::{read_evidence, Profile, ProfileError};
+use crate::profile::{read_evidence, FactRows, Profile, ProfileError};
 use crate::time_buckets::HOURS_PER_WEEK;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -106,8 +106,10 @@ impl Profile {
                     ))
                 })
                 .map_err(|e| self.err(e))?;
-            let mut days = self.all_days().map_err(|e| self.err(e))?;
-            let mut evidence = read_evidence(self.conn(), None).map_err(|e| self.err(e))?;
+            // Only the selected host's days and evidence: policy generation reads host by host.
+            let selected = host.map_or(FactRows::All, FactRows::OfHost);
+            let mut days = self.fact_days(selected).map_err(|e| self.err(e))?;
+            let mut evidence = read_evidence(self.conn(), selected).map_err(|e| self.err(e))?;
             let mut facts = Vec::new();
             for row in rows {
                 let (id, host, key_text, count, first_seen, last_seen, hours) = row.map_err(|e| self.err(e))?;
@@ -135,10 +137,11 @@ impl Profile {
         run()
     }
 
-    fn all_days(&self) -> rusqlite::Result<HashMap<i64, BTreeMap<i64, u64>>> {
+    fn fact_days(&self, rows: FactRows<'_>) -> rusqlite::Result<HashMap<i64, BTreeMap<i64, u64>>> {
         let mut out: HashMap<i64, BTreeMap<i64, u64>> = HashMap::new();
-        let mut stmt = self.conn().prepare("SELECT fact_id, day, count FROM fact_days")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
+        let mut stmt = self.conn().prepare(&format!("SELECT fact_id, day, count FROM fact_days {}", rows.filter()))?;
+        let rows =
+            stmt.query_map([rows.param()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
         for row in rows {
             let (id, day, count) = row?;
             out.entry(id).or_default().insert(day, count as u64);
