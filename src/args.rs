@@ -31,7 +31,7 @@ pub enum Command {
     Import(ImportCommand),
     /// Print the observations decoded from files as JSONL on stdout (no profile is touched).
     Decode {
-        /// Files to decode: observation JSONL or packet captures (`-` for standard input).
+        /// Files to decode: observation JSONL, packet captures or `.evtx` logs (`-` for standard input).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Count and report malformed JSONL lines instead of stopping at the first.
@@ -80,7 +80,7 @@ pub enum Command {
     },
 }
 
-/// Which host observations from packet captures belong to.
+/// Which host observations from packet captures (and `.evtx` files) belong to.
 #[derive(Args, Debug, Clone, Default)]
 pub struct HostOptions {
     /// Every observation belongs to this host (default: the server side of each flow, by address).
@@ -100,6 +100,20 @@ pub enum ImportCommand {
         /// Count and report malformed lines instead of refusing the import.
         #[arg(long)]
         skip_invalid: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Windows event logs (`.evtx` files, or directories searched for them).
+    Evtx {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Every observation belongs to this host (default: each event's `Computer`, lower-cased).
+        #[arg(long)]
+        host: Option<String>,
+        /// Parser threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,

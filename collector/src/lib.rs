@@ -9,6 +9,7 @@ pub mod observation;
 pub mod redact;
 pub mod share_name;
 pub mod versions;
+pub mod windows;
 pub mod wire;
 
 pub use inventory::{InventoryCategory, InventoryItem};

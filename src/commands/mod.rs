@@ -3,6 +3,7 @@
 mod capture;
 mod decode;
 mod demo;
+mod evtx;
 mod import;
 mod policy;
 mod profile;
@@ -16,6 +17,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Import(ImportCommand::Jsonl { files, skip_invalid, json }) => {
             import::jsonl(&cli.profile, &files, skip_invalid, json)
+        }
+        Command::Import(ImportCommand::Evtx { paths, host, threads, json }) => {
+            evtx::import(&cli.profile, &paths, host, threads, json)
         }
         Command::Import(ImportCommand::Pcap { files, hosts, json }) => import::pcap(&cli.profile, &files, &hosts, json),
         Command::Decode { files, skip_invalid, hosts } => decode::run(&files, skip_invalid, &hosts),

@@ -11,3 +11,14 @@ pub fn pcap_corpus() -> Option<std::path::PathBuf> {
         }
     }
 }
+
+/// The `.evtx` corpus, or None (with a printed reason) when TEMPER_CORPUS is unset.
+pub fn evtx_corpus() -> Option<std::path::PathBuf> {
+    match std::env::var_os("TEMPER_CORPUS") {
+        Some(dir) => Some(std::path::PathBuf::from(dir).join("evtx")),
+        None => {
+            eprintln!("skipped: TEMPER_CORPUS is not set");
+            None
+        }
+    }
+}
