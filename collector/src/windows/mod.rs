@@ -6,11 +6,14 @@
 
 pub mod decoder;
 pub mod event_record;
+pub mod event_xml;
 pub mod events;
 pub mod evtx_file;
 pub mod evtx_import;
 mod evtx_json;
 pub mod fields;
+pub mod host_state;
+pub mod packet_capture;
 pub mod providers;
 
 pub use decoder::{decoder_for, wants, Decoder, WindowsDecoder};

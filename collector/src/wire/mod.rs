@@ -17,6 +17,7 @@ pub mod finding;
 pub mod flow;
 pub mod frame;
 pub mod kerberos;
+pub mod live;
 pub mod ntlm_scan;
 pub mod ntlmssp;
 pub mod observations;
