@@ -53,3 +53,14 @@ pub fn pcap_corpus() -> Option<std::path::PathBuf> {
         }
     }
 }
+
+/// The `.evtx` corpus, or None (with a printed reason) when TEMPER_CORPUS is unset.
+pub fn evtx_corpus() -> Option<PathBuf> {
+    match std::env::var_os("TEMPER_CORPUS") {
+        Some(dir) => Some(PathBuf::from(dir).join("evtx")),
+        None => {
+            eprintln!("skipped: TEMPER_CORPUS is not set");
+            None
+        }
+    }
+}

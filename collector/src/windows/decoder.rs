@@ -211,6 +211,12 @@ impl WindowsDecoder {
         }
     }
 
+    /// Loss reports (Security 1101/1104) decoded since the last call: a live
+    /// source adds them to its interval's loss; files use [`Self::take_coverage`].
+    pub fn take_loss_reports(&mut self) -> u64 {
+        self.hosts.values_mut().map(|h| std::mem::take(&mut h.losses).len() as u64).sum()
+    }
+
     /// Coverage for what was decoded since the last call, over `from..=to`
     /// (a file's time range), with `damaged` unreadable records counted as
     /// lost at `damaged_at`. Hosts whose records attested nothing get none.
