@@ -116,14 +116,51 @@ pub fn read_evtx(
     path: &Path,
     threads: usize,
     wanted: fn(&str, u32) -> bool,
-    mut sink: impl FnMut(EventRecord),
+    sink: impl FnMut(EventRecord),
 ) -> Result<EvtxFileStats, EvtxFileError> {
     check_evtx(path)?;
     let file = path.display().to_string();
+    let parser = EvtxParser::from_path(path)
+        .map_err(|e| EvtxFileError::Header { file: file.clone(), message: error_chain(&e) })?;
+    read_parser(file, parser, threads, wanted, sink)
+}
+
+/// As [`read_evtx`], from bytes in memory (`name` is used in messages).
+pub fn read_evtx_bytes(
+    name: &str,
+    bytes: Vec<u8>,
+    threads: usize,
+    wanted: fn(&str, u32) -> bool,
+    sink: impl FnMut(EventRecord),
+) -> Result<EvtxFileStats, EvtxFileError> {
+    let file = name.to_string();
+    if bytes.get(..EVTX_MAGIC.len()) != Some(&EVTX_MAGIC[..]) {
+        return Err(EvtxFileError::NotEvtx { file });
+    }
+    let parser = EvtxParser::from_buffer(bytes)
+        .map_err(|e| EvtxFileError::Header { file: file.clone(), message: error_chain(&e) })?;
+    read_parser(file, parser, threads, wanted, sink)
+}
+
+/// One record as the `evtx` crate renders it (JSON) to an [`EventRecord`],
+/// whatever its provider; `Ok(None)` when the record names no provider.
+pub fn record_from_json(json: &[u8], record_id: u64) -> Result<Option<EventRecord>, String> {
+    let header = read_header(json)?;
+    if header.provider.is_empty() {
+        return Ok(None);
+    }
+    header.into_record(record_id, DateTime::UNIX_EPOCH).map(Some)
+}
+
+fn read_parser<T: std::io::Read + std::io::Seek + Send + 'static>(
+    file: String,
+    parser: EvtxParser<T>,
+    threads: usize,
+    wanted: fn(&str, u32) -> bool,
+    mut sink: impl FnMut(EventRecord),
+) -> Result<EvtxFileStats, EvtxFileError> {
     let settings = ParserSettings::new().num_threads(threads.max(1));
-    let mut parser = EvtxParser::from_path(path)
-        .map_err(|e| EvtxFileError::Header { file: file.clone(), message: error_chain(&e) })?
-        .with_configuration(settings);
+    let mut parser = parser.with_configuration(settings);
     let mut stats = EvtxFileStats::default();
     let mut last_channel: Option<String> = None;
     let items = parser.serialized_records(move |record| {
