@@ -7,7 +7,7 @@
 //! (file, chunk or record number) and the rest of the file is still read.
 
 use super::event_record::EventRecord;
-use super::evtx_json::read_header;
+use super::evtx_json::{peek_channel, peek_provider_and_id, read_header};
 use chrono::{DateTime, Utc};
 use evtx::err::EvtxError;
 use evtx::{EvtxParser, ParserSettings};
@@ -210,6 +210,12 @@ fn note_time(stats: &mut EvtxFileStats, time: DateTime<Utc>) {
 }
 
 fn convert(json: &[u8], record_id: u64, fallback: DateTime<Utc>, wanted: fn(&str, u32) -> bool) -> Item {
+    if let Some((provider, id)) = peek_provider_and_id(json) {
+        if !wanted(provider, id) {
+            // The record header's time is close enough for the file's time range.
+            return Item::Other { time: fallback, channel: peek_channel(json).map(str::to_string) };
+        }
+    }
     let header = match read_header(json) {
         Ok(header) => header,
         Err(message) => return Item::Bad { record: record_id, message },

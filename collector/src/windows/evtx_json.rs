@@ -1,16 +1,20 @@
 //! The `evtx` crate's rendered JSON to [`EventRecord`].
 //!
 //! The crate renders every record (there is no lighter public view of its
-//! BinXML), so the cost that remains ours is reading that JSON back. The
-//! header is read into borrowed fields with the payload left as raw JSON;
-//! only records a decoder wants have their payload parsed.
+//! BinXML), so the cost that remains ours is reading that JSON back. Most
+//! records are events no decoder wants: their provider and id are found by
+//! scanning the first bytes, and nothing else is read. A wanted record is
+//! read in one pass straight into its fields, with no intermediate
+//! `serde_json::Value`.
 
 use super::event_record::{EventRecord, FieldValue};
 use chrono::{DateTime, Utc};
+use memchr::memmem::Finder;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::fmt;
+use std::sync::LazyLock;
 
 #[derive(Deserialize)]
 struct Envelope<'a> {
@@ -22,10 +26,10 @@ struct Envelope<'a> {
 struct EventBody<'a> {
     #[serde(rename = "System", borrow)]
     system: System<'a>,
-    #[serde(rename = "EventData", borrow, default)]
-    event_data: Option<&'a RawValue>,
-    #[serde(rename = "UserData", borrow, default)]
-    user_data: Option<&'a RawValue>,
+    #[serde(rename = "EventData", default)]
+    event_data: Option<EventData>,
+    #[serde(rename = "UserData", default)]
+    user_data: Option<UserData>,
 }
 
 #[derive(Deserialize)]
@@ -98,14 +102,241 @@ struct TimeAttributes<'a> {
     system_time: Cow<'a, str>,
 }
 
-/// What a JSON record is: its provider and id, read without its payload.
+/// `EventData`: named items become fields; unnamed `Data` items (rendered
+/// as `"Data": "x"`, `"Data": ["x", "y"]` or `"Data": {"#text": ...}`)
+/// become [`EventRecord::data`].
+#[derive(Default)]
+struct EventData {
+    fields: Vec<(String, FieldValue)>,
+    data: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for EventData {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EventDataVisitor;
+        impl<'de> Visitor<'de> for EventDataVisitor {
+            type Value = EventData;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an EventData object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventData, A::Error> {
+                let mut out = EventData::default();
+                while let Some(name) = map.next_key::<Cow<'de, str>>()? {
+                    match name.as_ref() {
+                        "#attributes" => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                        "Data" => out.data.extend(map.next_value::<Texts>()?.0),
+                        _ => {
+                            if let Some(value) = map.next_value::<Field>()?.0 {
+                                out.fields.push((name.into_owned(), value));
+                            }
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_map(EventDataVisitor)
+    }
+}
+
+/// `UserData` holds one provider-defined element (`EventXML`,
+/// `AuditEventsDropped`, ...) whose children are the fields.
+struct UserData(Vec<(String, FieldValue)>);
+
+impl<'de> Deserialize<'de> for UserData {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct UserDataVisitor;
+        impl<'de> Visitor<'de> for UserDataVisitor {
+            type Value = UserData;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a UserData object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UserData, A::Error> {
+                let mut fields = Vec::new();
+                while map.next_key::<IgnoredAny>()?.is_some() {
+                    fields.extend(map.next_value::<Children>()?.0);
+                }
+                Ok(UserData(fields))
+            }
+        }
+        deserializer.deserialize_map(UserDataVisitor)
+    }
+}
+
+/// The children of `UserData`'s element; anything but an object has none.
+struct Children(Vec<(String, FieldValue)>);
+
+impl<'de> Deserialize<'de> for Children {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ChildrenVisitor;
+        impl<'de> Visitor<'de> for ChildrenVisitor {
+            type Value = Children;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an element")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Children, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(name) = map.next_key::<Cow<'de, str>>()? {
+                    if name == "#attributes" {
+                        map.next_value::<IgnoredAny>()?;
+                    } else if let Some(value) = map.next_value::<Field>()?.0 {
+                        fields.push((name.into_owned(), value));
+                    }
+                }
+                Ok(Children(fields))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Children, E> {
+                Ok(Children(Vec::new()))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Children, E> {
+                Ok(Children(Vec::new()))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Children, E> {
+                Ok(Children(Vec::new()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Children, E> {
+                Ok(Children(Vec::new()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Children, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Children(Vec::new()))
+            }
+        }
+        deserializer.deserialize_any(ChildrenVisitor)
+    }
+}
+
+/// One field's value: a number stays a number; a field with attributes or
+/// repeated items keeps its text, one item per line; null is no field.
+struct Field(Option<FieldValue>);
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let texts = deserializer.deserialize_any(TextsVisitor { numbers_as_ints: true })?;
+        Ok(Field(match texts {
+            Scalar::Int(n) => Some(FieldValue::Int(n)),
+            Scalar::Texts(texts) if texts.is_empty() => None,
+            Scalar::Texts(mut texts) if texts.len() == 1 => texts.pop().map(FieldValue::Text),
+            Scalar::Texts(texts) => Some(FieldValue::Text(texts.join("\n"))),
+        }))
+    }
+}
+
+/// Every text inside a value, in order.
+struct Texts(Vec<String>);
+
+impl<'de> Deserialize<'de> for Texts {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Texts(match deserializer.deserialize_any(TextsVisitor { numbers_as_ints: false })? {
+            Scalar::Int(n) => vec![n.to_string()],
+            Scalar::Texts(texts) => texts,
+        }))
+    }
+}
+
+enum Scalar {
+    Int(i64),
+    Texts(Vec<String>),
+}
+
+struct TextsVisitor {
+    numbers_as_ints: bool,
+}
+
+impl<'de> Visitor<'de> for TextsVisitor {
+    type Value = Scalar;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+        Ok(Scalar::Texts(vec![v.to_string()]))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
+        Ok(Scalar::Texts(vec![v]))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+        Ok(if self.numbers_as_ints { Scalar::Int(v) } else { Scalar::Texts(vec![v.to_string()]) })
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+        match i64::try_from(v) {
+            Ok(n) if self.numbers_as_ints => Ok(Scalar::Int(n)),
+            _ => Ok(Scalar::Texts(vec![v.to_string()])),
+        }
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+        Ok(Scalar::Texts(vec![v.to_string()]))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+        Ok(Scalar::Texts(vec![v.to_string()]))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Texts(Vec::new()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Texts(texts)) = seq.next_element::<Texts>()? {
+            out.extend(texts);
+        }
+        Ok(Scalar::Texts(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+        let mut out = Vec::new();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key == "#text" {
+                out.extend(map.next_value::<Texts>()?.0);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(Scalar::Texts(out))
+    }
+}
+
+/// The provider and event id of a rendered record, found by scanning its
+/// first bytes rather than parsing it: most records of a Security or System
+/// log are events no decoder wants, and for those nothing else is read.
+/// `None` when the record is not laid out as the `evtx` crate renders it
+/// (or names its provider with escapes); the caller then parses it fully.
+pub fn peek_provider_and_id(json: &[u8]) -> Option<(&str, u32)> {
+    // Built once: building a searcher costs more than most searches here.
+    static PROVIDER: LazyLock<Finder<'static>> =
+        LazyLock::new(|| Finder::new(br##""Provider":{"#attributes":{"Name":""##));
+    static EVENT_ID: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""EventID":"#));
+    static QUALIFIED: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br##""#text":"##));
+    let start = PROVIDER.find(json)? + PROVIDER.needle().len();
+    let len = memchr::memchr2(b'"', b'\\', &json[start..])?;
+    if json[start + len] != b'"' {
+        return None;
+    }
+    let provider = std::str::from_utf8(&json[start..start + len]).ok()?;
+    let rest = &json[start + len..];
+    let mut at = EVENT_ID.find(rest)? + EVENT_ID.needle().len();
+    if rest.get(at) == Some(&b'{') {
+        at += QUALIFIED.find(&rest[at..])? + QUALIFIED.needle().len();
+    }
+    let digits = rest[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let id = std::str::from_utf8(&rest[at..at + digits]).ok()?.parse().ok()?;
+    Some((provider, id))
+}
+
+/// The channel of a rendered record, by the same kind of scan.
+pub fn peek_channel(json: &[u8]) -> Option<&str> {
+    static CHANNEL: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""Channel":""#));
+    let start = CHANNEL.find(json)? + CHANNEL.needle().len();
+    let len = memchr::memchr2(b'"', b'\\', &json[start..])?;
+    (json[start + len] == b'"').then(|| std::str::from_utf8(&json[start..start + len]).ok()).flatten()
+}
+
+/// A rendered record, read: its provider and id, and the rest.
 pub struct RecordHeader<'a> {
     pub provider: Cow<'a, str>,
     pub event_id: u32,
     body: EventBody<'a>,
 }
 
-/// Reads the header of a rendered record. Errors are the JSON parser's.
+/// Reads a rendered record. Errors are the JSON parser's.
 pub fn read_header(json: &[u8]) -> Result<RecordHeader<'_>, String> {
     let envelope: Envelope<'_> = serde_json::from_slice(json).map_err(|e| format!("unreadable record JSON: {e}"))?;
     let body = envelope.event;
@@ -144,103 +375,14 @@ impl RecordHeader<'_> {
         record.channel = system.channel.map(Cow::into_owned).unwrap_or_default();
         record.record_id = system.record_id.unwrap_or(record_id);
         record.user_sid = system.security.and_then(|s| s.attributes).and_then(|a| a.user_id).map(Cow::into_owned);
-        if let Some(raw) = self.body.event_data {
-            read_event_data(raw, &mut record)?;
+        if let Some(data) = self.body.event_data {
+            record.fields = data.fields;
+            record.data = data.data;
         }
-        if let Some(raw) = self.body.user_data {
-            read_user_data(raw, &mut record)?;
+        if let Some(UserData(fields)) = self.body.user_data {
+            record.fields.extend(fields);
         }
         Ok(record)
-    }
-}
-
-fn parse_object(raw: &RawValue, what: &str) -> Result<Option<Map<String, Value>>, String> {
-    match serde_json::from_str::<Value>(raw.get()).map_err(|e| format!("unreadable {what}: {e}"))? {
-        Value::Object(map) => Ok(Some(map)),
-        // `"EventData": null` (no data) or a bare text node.
-        Value::Null => Ok(None),
-        other => Err(format!("{what} is not an object: {}", kind_of(&other))),
-    }
-}
-
-/// `EventData`: named items become fields; unnamed `Data` items (rendered
-/// as `"Data": "x"`, `"Data": ["x", "y"]` or `"Data": {"#text": ...}`)
-/// become [`EventRecord::data`].
-fn read_event_data(raw: &RawValue, record: &mut EventRecord) -> Result<(), String> {
-    let Some(map) = parse_object(raw, "EventData")? else { return Ok(()) };
-    for (name, value) in map {
-        match name.as_str() {
-            "#attributes" => {}
-            "Data" => collect_texts(value, &mut record.data),
-            _ => {
-                if let Some(field) = field_value(value) {
-                    record.fields.push((name, field));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `UserData` holds one provider-defined element (`EventXML`,
-/// `AuditEventsDropped`, ...) whose children are the fields.
-fn read_user_data(raw: &RawValue, record: &mut EventRecord) -> Result<(), String> {
-    let Some(map) = parse_object(raw, "UserData")? else { return Ok(()) };
-    for (_, element) in map {
-        let Value::Object(children) = element else { continue };
-        for (name, value) in children {
-            if name == "#attributes" {
-                continue;
-            }
-            if let Some(field) = field_value(value) {
-                record.fields.push((name, field));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn field_value(value: Value) -> Option<FieldValue> {
-    match value {
-        Value::Null => None,
-        Value::String(text) => Some(FieldValue::Text(text)),
-        Value::Number(n) => Some(match n.as_i64() {
-            Some(i) => FieldValue::Int(i),
-            None => FieldValue::Text(n.to_string()),
-        }),
-        Value::Bool(b) => Some(FieldValue::Text(b.to_string())),
-        // A field with attributes, or repeated items: keep the text, one item per line.
-        other => {
-            let mut texts = Vec::new();
-            collect_texts(other, &mut texts);
-            (!texts.is_empty()).then(|| FieldValue::Text(texts.join("\n")))
-        }
-    }
-}
-
-fn collect_texts(value: Value, out: &mut Vec<String>) {
-    match value {
-        Value::Null => {}
-        Value::String(text) => out.push(text),
-        Value::Number(n) => out.push(n.to_string()),
-        Value::Bool(b) => out.push(b.to_string()),
-        Value::Array(items) => items.into_iter().for_each(|item| collect_texts(item, out)),
-        Value::Object(mut map) => {
-            if let Some(text) = map.remove("#text") {
-                collect_texts(text, out);
-            }
-        }
-    }
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
@@ -292,13 +434,25 @@ mod tests {
     }
 
     #[test]
+    fn peeking_agrees_with_parsing() {
+        let plain = br##"{"Event":{"#attributes":{"xmlns":"x"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing","Guid":"{5}"}},"EventID":4624,"Channel":"Security","Computer":"h"}}}"##;
+        assert_eq!(peek_provider_and_id(plain), Some(("Microsoft-Windows-Security-Auditing", 4624)));
+        assert_eq!(peek_channel(plain), Some("Security"));
+        let qualified = br##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Service Control Manager"}},"EventID":{"#attributes":{"Qualifiers":16384},"#text":7036},"Channel":"System"}}}"##;
+        assert_eq!(peek_provider_and_id(qualified), Some(("Service Control Manager", 7036)));
+        let escaped = br##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"A\"B"}},"EventID":1}}}"##;
+        assert_eq!(peek_provider_and_id(escaped), None, "escapes fall back to a full parse");
+        assert_eq!(peek_provider_and_id(b"{}"), None);
+        assert_eq!(peek_provider_and_id(br##""Provider":{"#attributes":{"Name":"P"##), None);
+    }
+
+    #[test]
     fn malformed_json_is_an_error_not_a_panic() {
         assert!(read_header(b"{\"Event\":").is_err());
         assert!(read_header(b"[]").is_err());
-        let header = read_header(
+        let not_an_object = read_header(
             br##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"P"}},"EventID":1},"EventData":7}}"##,
-        )
-        .unwrap();
-        assert!(header.into_record(0, DateTime::UNIX_EPOCH).unwrap_err().contains("EventData is not an object"));
+        );
+        assert!(not_an_object.err().unwrap().contains("expected an EventData object"));
     }
 }
