@@ -200,3 +200,13 @@ fn share_access_and_command_line_redaction() {
     assert_eq!(out[1].user.as_deref(), Some(r"CORP\bob"));
     assert_eq!(script.parent.as_ref().unwrap().name, "explorer.exe");
 }
+
+#[test]
+fn a_share_path_without_a_share_is_not_a_share_use() {
+    // Found by the evtx_record_json fuzz target.
+    let out = decode(&[EventRecord::new("Microsoft-Windows-Security-Auditing", 5145, at(0), "PC01")
+        .with("ShareName", r"\\XXSsytem")
+        .with("RelativeTargetName", r"\")
+        .with("AccessMask", "0x100080")]);
+    assert!(out.is_empty(), "{out:?}");
+}

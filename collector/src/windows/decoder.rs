@@ -209,6 +209,18 @@ impl WindowsDecoder {
         for obs in &mut out[start..] {
             obs.normalize();
         }
+        // Hostile field values can leave nothing to name (an empty service
+        // name, say): such an observation is dropped, never stored.
+        let mut index = start;
+        while index < out.len() {
+            match out[index].validate() {
+                Ok(()) => index += 1,
+                Err(reason) => {
+                    tracing::debug!(event = %ctx.event_name(record), record = record.record_id, %reason, "dropped");
+                    out.remove(index);
+                }
+            }
+        }
     }
 
     /// Loss reports (Security 1101/1104) decoded since the last call: a live

@@ -9,6 +9,7 @@ use super::super::decoder::Context;
 use super::super::event_record::EventRecord;
 use super::super::fields::peer;
 use crate::observation::{Access, Event, Observation, Role, ShareProtocol, ShareUse};
+use crate::share_name::normalize_share_name;
 
 /// FILE_WRITE_DATA / FILE_ADD_FILE.
 const WRITE_DATA: i64 = 0x2;
@@ -30,6 +31,10 @@ pub fn access_of(mask: i64) -> Access {
 
 pub fn decode(record: &EventRecord, ctx: &Context, out: &mut Vec<Observation>) {
     let Some(share) = record.value("ShareName") else { return };
+    // `\\server` alone names no share.
+    if normalize_share_name(&share).is_empty() {
+        return;
+    }
     let access = record.int("AccessMask").map(access_of).unwrap_or(Access::Read);
     let path = record.value("RelativeTargetName").map(|p| p.to_string());
     let mut obs = ctx
