@@ -52,7 +52,14 @@ fn free_port() -> u16 {
 
 fn wait_for_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+    loop {
+        match std::net::TcpStream::connect(("127.0.0.1", port)) {
+            // A connect to an unbound port in the ephemeral range can meet
+            // itself (TCP simultaneous open, source port = destination
+            // port): that is not a listener, and it holds the port.
+            Ok(stream) if stream.local_addr().ok() != stream.peer_addr().ok() => return,
+            _ => {}
+        }
         assert!(Instant::now() < deadline, "nothing listens on port {port}");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -202,18 +209,23 @@ ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(cert, key)
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", port)); s.listen(4)
-while True:  # the port probe connects and leaves; the client comes next
-    c, _ = s.accept(); f = c.makefile("rwb")
+def serve(c):
+    f = c.makefile("rwb")
     f.write(b"220 mail.temper.test ESMTP\r\n"); f.flush()
     while True:
         line = f.readline()
-        if not line: break
+        if not line: return
         if line.upper().startswith(b"EHLO"):
             f.write(b"250-mail.temper.test\r\n250 STARTTLS\r\n"); f.flush()
         elif line.upper().startswith(b"STARTTLS"):
             f.write(b"220 2.0.0 Ready to start TLS\r\n"); f.flush()
             t = ctx.wrap_socket(c, server_side=True)
-            t.recv(1); t.close(); break
+            t.recv(1); t.close(); return
+while True:  # the port probe connects and leaves (maybe with a reset); the client comes next
+    c, _ = s.accept()
+    try: serve(c)
+    except OSError: pass
+    finally: c.close()
 "#;
 
 #[test]
