@@ -8,12 +8,13 @@ use std::path::PathBuf;
     name = "temper",
     version,
     about = "Learn what a server really uses, then harden it without breaking that",
-    after_help = "Exit codes: 0 success; 1 unexpected error; 2 usage error; 3 bad input file; 4 profile missing, damaged or too new; 5 bad policy file; 6 artifacts could not be written."
+    after_help = "Exit codes: 0 success; 1 unexpected error; 2 usage error; 3 bad input file; 4 profile missing, damaged or too new; 5 bad policy file; 6 artifacts could not be written; 7 not permitted to observe (not elevated)."
 )]
 pub struct Cli {
-    /// The profile database.
-    #[arg(long, global = true, env = "TEMPER_PROFILE", default_value = "temper.db")]
-    pub profile: PathBuf,
+    /// The profile database [default: temper.db in the working directory;
+    /// `observe` on Windows: %ProgramData%\Temper\profile.db].
+    #[arg(long, global = true, env = "TEMPER_PROFILE")]
+    pub profile: Option<PathBuf>,
     /// More log output (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -69,6 +70,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Watch this server live (ETW, the event log, packets) and learn into the profile.
+    #[cfg(windows)]
+    Observe(ObserveArgs),
     /// Run the whole pipeline on built-in demo data for two servers.
     Demo {
         /// Where to write observations, profile, policy, report and artifacts.
@@ -78,6 +82,52 @@ pub enum Command {
         #[arg(long, default_value_t = temper_collector::demo::DEMO_SEED)]
         seed: u64,
     },
+}
+
+/// `temper observe`: in the foreground, as a service, or its status.
+#[cfg(windows)]
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ObserveArgs {
+    #[command(subcommand)]
+    pub action: Option<ObserveAction>,
+    #[command(flatten)]
+    pub options: ObserveOptions,
+    /// Print the running observer's status (from its status file) and exit.
+    #[arg(long, conflicts_with = "service")]
+    pub status: bool,
+    /// With --status: as JSON.
+    #[arg(long, requires = "status")]
+    pub json: bool,
+    /// Run under the Windows service manager (what `observe install` registers).
+    #[arg(long, hide = true)]
+    pub service: bool,
+}
+
+#[cfg(windows)]
+#[derive(Subcommand, Debug)]
+pub enum ObserveAction {
+    /// Register (and start) the `temper` Windows service that observes with these options.
+    Install(ObserveOptions),
+    /// Stop and remove the `temper` Windows service; the profile stays.
+    Uninstall,
+}
+
+#[cfg(windows)]
+#[derive(Args, Debug, Clone)]
+pub struct ObserveOptions {
+    /// Stop after this long (30s, 15m, 12h, 21d); until stopped when absent.
+    #[arg(long, value_parser = crate::duration::parse_duration)]
+    pub duration: Option<std::time::Duration>,
+    /// Write the profile this often.
+    #[arg(long, value_parser = crate::duration::parse_duration, default_value = "30s")]
+    pub flush: std::time::Duration,
+    /// Bookmarks and the service log [default: %ProgramData%\Temper\state].
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Do not capture packets (no TLS, SSH, Kerberos, NTLM or RDP handshakes from the wire).
+    #[arg(long)]
+    pub no_packets: bool,
 }
 
 /// Which host observations from packet captures (and `.evtx` files) belong to.

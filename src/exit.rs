@@ -12,6 +12,9 @@ pub const BAD_INPUT: i32 = 3;
 pub const BAD_PROFILE: i32 = 4;
 pub const BAD_POLICY: i32 = 5;
 pub const RENDER_FAILED: i32 = 6;
+/// The process may not observe this host (on Windows: not an elevated administrator).
+#[cfg(windows)]
+pub const NOT_PERMITTED: i32 = 7;
 
 /// An error that already knows its exit code.
 #[derive(Debug)]
@@ -32,7 +35,7 @@ pub fn fail(code: i32, message: impl Into<String>) -> anyhow::Error {
     CliError { code, message: message.into() }.into()
 }
 
-fn code_of(error: &anyhow::Error) -> i32 {
+pub fn code_of(error: &anyhow::Error) -> i32 {
     for cause in error.chain() {
         if let Some(e) = cause.downcast_ref::<CliError>() {
             return e.code;

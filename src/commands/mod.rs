@@ -5,30 +5,47 @@ mod decode;
 mod demo;
 mod evtx;
 mod import;
+#[cfg(windows)]
+mod observe;
+#[cfg(windows)]
+mod observe_windows;
 mod policy;
 mod profile;
 mod render;
 mod report;
 mod rules;
+#[cfg(windows)]
+mod windows_service;
 
 use crate::args::{Cli, Command, ImportCommand, PolicyCommand, ProfileCommand};
+use std::path::PathBuf;
+
+#[cfg(windows)]
+pub use observe::service_log_file;
+
+/// The profile when `--profile` and `$TEMPER_PROFILE` are absent.
+const DEFAULT_PROFILE: &str = "temper.db";
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let profile = cli.profile.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_PROFILE));
     match cli.command {
         Command::Import(ImportCommand::Jsonl { files, skip_invalid, json }) => {
-            import::jsonl(&cli.profile, &files, skip_invalid, json)
+            import::jsonl(&profile, &files, skip_invalid, json)
         }
         Command::Import(ImportCommand::Evtx { paths, host, threads, json }) => {
-            evtx::import(&cli.profile, &paths, host, threads, json)
+            evtx::import(&profile, &paths, host, threads, json)
         }
-        Command::Import(ImportCommand::Pcap { files, hosts, json }) => import::pcap(&cli.profile, &files, &hosts, json),
+        Command::Import(ImportCommand::Pcap { files, hosts, json }) => import::pcap(&profile, &files, &hosts, json),
         Command::Decode { files, skip_invalid, hosts } => decode::run(&files, skip_invalid, &hosts),
-        Command::Profile(ProfileCommand::Show { json, facts }) => profile::show(&cli.profile, json, facts),
+        Command::Profile(ProfileCommand::Show { json, facts }) => profile::show(&profile, json, facts),
         Command::Profile(ProfileCommand::Merge { inputs, output }) => profile::merge(&inputs, &output),
-        Command::Policy(PolicyCommand::Generate(args)) => policy::generate(&cli.profile, &args),
+        Command::Policy(PolicyCommand::Generate(args)) => policy::generate(&profile, &args),
         Command::Report { policy, format, output } => report::run(&policy, format, output.as_deref()),
         Command::Render { policy, out } => render::run(&policy, &out),
         Command::Rules { markdown, json } => rules::run(markdown, json),
         Command::Demo { out, seed } => demo::run(&out, seed),
+        // Its default profile is not the working directory's: a service runs in System32.
+        #[cfg(windows)]
+        Command::Observe(args) => observe::run(cli.profile, args),
     }
 }

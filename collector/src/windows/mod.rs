@@ -1,8 +1,9 @@
-//! Windows sources, platform-neutral: the event record both the `.evtx`
-//! reader and the live collectors fill, the decoders that turn records
-//! into observations, and the `.evtx` reader itself. The live layer
-//! (ETW, event-log subscription, registry) lives in the binary's
-//! `cfg(windows)` code and only fills [`EventRecord`]s.
+//! Windows sources. Platform-neutral, and tested on any host: the event
+//! record both the `.evtx` reader and the live collectors fill, the
+//! decoders that turn records into observations, the `.evtx` and event-XML
+//! readers, NDIS packet reassembly and the judgements on host state. The
+//! `cfg(windows)` [`live`] layer holds platform calls only (ETW, the event
+//! log, registry, service manager, audit policy) and fills these types.
 
 pub mod decoder;
 pub mod event_record;
@@ -13,6 +14,8 @@ pub mod evtx_import;
 mod evtx_json;
 pub mod fields;
 pub mod host_state;
+#[cfg(windows)]
+pub mod live;
 pub mod packet_capture;
 pub mod providers;
 

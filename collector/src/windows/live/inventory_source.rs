@@ -1,0 +1,34 @@
+//! The inventory: what exists on the host, sent at start and every hour,
+//! so services, shares and settings that change during weeks of observing
+//! are seen as they were.
+
+use super::error::LiveError;
+use super::host_reader::read_host_state;
+use super::sink::Sink;
+use super::source_thread::SourceThread;
+use crate::windows::host_state::WindowsHostState;
+use chrono::Utc;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const INVENTORY_EVERY: Duration = Duration::from_secs(3600);
+/// The observation source of inventories.
+const SOURCE: &str = "inventory";
+
+#[derive(Debug, Clone)]
+pub struct InventorySource {
+    pub host: String,
+    /// The state read at start (it also chose the audit categories); sent first.
+    pub first: WindowsHostState,
+}
+
+impl InventorySource {
+    pub fn start(self, sink: Arc<dyn Sink>) -> Result<SourceThread, LiveError> {
+        SourceThread::spawn("inventory", move |stop| {
+            sink.send(self.first.to_inventory(&self.host, SOURCE, Utc::now()));
+            while !stop.wait(INVENTORY_EVERY) {
+                sink.send(read_host_state().to_inventory(&self.host, SOURCE, Utc::now()));
+            }
+        })
+    }
+}
