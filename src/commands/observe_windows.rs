@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use temper_collector::windows::host_state::WindowsHostState;
 use temper_collector::windows::live::{
-    self, EtwSource, EventLogSource, InventorySource, LiveError, PacketSource, PortFilter, Sink, SourceThread,
-    ETW_CATEGORIES, PACKET_CATEGORIES,
+    self, EtwSource, EventLogSource, InventorySource, LiveError, PacketSource, Sink, SourceThread, ETW_CATEGORIES,
+    PACKET_CATEGORIES,
 };
+use temper_collector::windows::port_filter::PortFilter;
 use temper_collector::Observation;
 use temper_learner::observer::{Observer, SourceHandle, SourceSpec};
 use windows::core::BOOL;

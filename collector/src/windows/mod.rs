@@ -1,11 +1,17 @@
 //! Windows sources. Platform-neutral, and tested on any host: the event
 //! record both the `.evtx` reader and the live collectors fill, the
 //! decoders that turn records into observations, the `.evtx` and event-XML
-//! readers, NDIS packet reassembly and the judgements on host state. The
-//! `cfg(windows)` [`live`] layer holds platform calls only (ETW, the event
-//! log, registry, service manager, audit policy) and fills these types.
+//! readers, ETW payload decoding, NDIS packet reassembly, event-log
+//! bookmarks, the live packet filter, the readings of raw host values and
+//! the judgements on host state. The `cfg(windows)` [`live`] layer holds
+//! platform calls only (ETW, the event log, registry, service manager,
+//! audit policy) and fills these types.
 
+pub mod binary_text;
+pub mod bookmark;
 pub mod decoder;
+pub mod etw_layout;
+pub mod etw_payload;
 pub mod event_record;
 pub mod event_xml;
 pub mod events;
@@ -14,10 +20,17 @@ pub mod evtx_import;
 mod evtx_json;
 pub mod fields;
 pub mod host_state;
+pub mod host_values;
+pub mod listener_table;
 #[cfg(windows)]
 pub mod live;
 pub mod packet_capture;
+pub mod port_filter;
 pub mod providers;
+pub mod record_sequence;
+pub mod sockaddr;
+pub mod tdh_types;
+pub mod wide;
 
 pub use decoder::{decoder_for, wants, Decoder, WindowsDecoder};
 pub use event_record::{EventRecord, FieldValue};

@@ -165,11 +165,11 @@ impl Handler {
             return;
         }
         // Without its manifest an event's fields are unknown: decoding it would invent a fieldless use.
-        let Some(layout) = self.schemas.layout(record) else {
+        let Some(schema) = self.schemas.schema(record) else {
             self.sink.lost(1);
             return;
         };
-        let event = to_event_record(record, &layout, self.provider, &self.computer);
+        let event = to_event_record(record, &schema, self.provider, &self.computer);
         self.decoder.decode(&event, &mut self.out);
         for observation in self.out.drain(..) {
             self.sink.send(observation);

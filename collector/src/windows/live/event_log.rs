@@ -4,7 +4,8 @@
 //! first lets unwanted events skip the XML rendering.
 
 use super::error::LiveError;
-use super::wide::{from_wide, from_wide_ptr};
+use super::wide_ptr::from_wide_ptr;
+use crate::windows::wide::from_wide;
 use std::ffi::c_void;
 use windows::core::{Owned, HSTRING, PCWSTR};
 use windows::Win32::Foundation::{ERROR_INSUFFICIENT_BUFFER, ERROR_NO_MORE_ITEMS, ERROR_TIMEOUT, HANDLE, WIN32_ERROR};

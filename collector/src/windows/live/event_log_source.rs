@@ -4,14 +4,15 @@
 //! channel's record ids (the log wrapped while Temper was slow or stopped)
 //! is reported as that many events lost.
 
-use super::bookmark_store::{record_id, BookmarkStore};
 use super::error::LiveError;
 use super::event_log::Subscription;
 use super::sink::Sink;
 use super::source_thread::{SourceThread, StopSignal};
 use crate::observation::Observation;
+use crate::windows::bookmark::{record_id, BookmarkStore};
 use crate::windows::decoder::{wants, WindowsDecoder};
 use crate::windows::event_xml::parse_event_xml;
+use crate::windows::record_sequence::RecordSequence;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,10 +34,10 @@ pub struct EventLogSource {
     pub save_every: Duration,
 }
 
-/// A subscribed channel and the last record id it delivered.
+/// A subscribed channel and the record ids it delivered.
 struct Channel {
     subscription: Subscription,
-    last_record: Option<u64>,
+    records: RecordSequence,
     /// Events were handed over since the bookmark was last saved.
     dirty: bool,
 }
@@ -52,9 +53,9 @@ impl EventLogSource {
         let mut channels = Vec::new();
         for name in CHANNELS {
             let saved = store.load(name);
-            let last_record = saved.as_deref().and_then(|xml| record_id(xml, name));
+            let records = RecordSequence::after(saved.as_deref().and_then(|xml| record_id(xml, name)));
             match Subscription::open(name, saved.as_deref()) {
-                Ok(subscription) => channels.push(Channel { subscription, last_record, dirty: false }),
+                Ok(subscription) => channels.push(Channel { subscription, records, dirty: false }),
                 Err(LiveError::Os { source, .. })
                     if WIN32_ERROR::from_error(&source) == Some(ERROR_EVT_CHANNEL_NOT_FOUND) =>
                 {
@@ -120,16 +121,11 @@ impl Reader {
         let Reader { channels, decoder, sink, out, .. } = self;
         let channel = &mut channels[index];
         let name = channel.subscription.channel().to_string();
-        let last_record = &mut channel.last_record;
+        let records = &mut channel.records;
         let result = channel.subscription.drain(|summary, render_xml| {
-            // 0: the record id could not be read; a lower id: the log was cleared and numbering restarted.
-            if summary.record_id != 0 {
-                if let Some(last) = *last_record {
-                    if summary.record_id > last + 1 {
-                        sink.lost(summary.record_id - last - 1);
-                    }
-                }
-                *last_record = Some(last_record.map_or(summary.record_id, |l| l.max(summary.record_id)));
+            let skipped = records.advance(summary.record_id);
+            if skipped > 0 {
+                sink.lost(skipped);
             }
             if !wants(&summary.provider, summary.event_id) {
                 return;

@@ -6,6 +6,7 @@
 use super::registry::RegKey;
 use super::{audit_policy, listeners, services};
 use crate::windows::host_state::{ShareEntry, WindowsHostState};
+use crate::windows::host_values::{domain_role, share_entry};
 use serde_json::Value;
 use windows::core::{PCWSTR, PWSTR};
 use windows::Win32::NetworkManagement::NetManagement::{
@@ -46,7 +47,7 @@ pub fn read_host_state() -> WindowsHostState {
     let mut state = WindowsHostState {
         computer: computer_name().unwrap_or_default(),
         time_zone: RegKey::local_machine(TIME_ZONE).and_then(|k| k.string("TimeZoneKeyName")),
-        domain_role: domain_role(),
+        domain_role: read_domain_role(),
         shares: shares(),
         listeners: listeners::list(),
         ..Default::default()
@@ -104,17 +105,10 @@ fn computer_name() -> Option<String> {
     }
 }
 
-/// `ProductType` (WinNT, ServerNT, LanmanNT) and whether the host is joined to a domain.
-fn domain_role() -> Option<String> {
+/// `ProductType`, and for a server whether it is joined to a domain.
+fn read_domain_role() -> Option<String> {
     let product = RegKey::local_machine(PRODUCT_OPTIONS)?.string("ProductType")?;
-    let role = match product.trim().to_ascii_lowercase().as_str() {
-        "lanmannt" => "domain_controller",
-        "servernt" if joined_to_domain()? => "member_server",
-        "servernt" => "standalone",
-        "winnt" => "workstation",
-        _ => return None,
-    };
-    Some(role.to_string())
+    domain_role(&product, joined_to_domain)
 }
 
 fn joined_to_domain() -> Option<bool> {
@@ -141,13 +135,7 @@ fn shares() -> Vec<ShareEntry> {
         .into_iter()
         .map(|name| {
             let lines = key.multi_string(&name).unwrap_or_default();
-            let field = |wanted: &str| {
-                lines.iter().find_map(|line| {
-                    let (k, v) = line.split_once('=')?;
-                    (k.eq_ignore_ascii_case(wanted) && !v.is_empty()).then(|| v.to_string())
-                })
-            };
-            ShareEntry { path: field("Path"), remark: field("Remark"), name }
+            share_entry(name, &lines)
         })
         .collect()
 }

@@ -1,10 +1,9 @@
 //! Listening sockets and their processes, from the IP Helper owner-PID
 //! tables (what `netstat -ano` shows).
 
-use super::wide::from_wide;
-use crate::windows::fields::basename;
 use crate::windows::host_state::ListenerEntry;
-use std::collections::{BTreeSet, HashMap};
+use crate::windows::listener_table::{listeners, table_port, Socket};
+use crate::windows::wide::from_wide;
 use std::ffi::c_void;
 use std::mem::offset_of;
 use windows::core::{Owned, PWSTR};
@@ -19,17 +18,12 @@ use windows::Win32::System::Threading::{
     OpenProcess, QueryFullProcessImageNameW, PROCESS_NAME_WIN32, PROCESS_QUERY_LIMITED_INFORMATION,
 };
 
-/// Windows' default dynamic port range starts here. A bound UDP socket in
-/// it is almost always a client's (DNS lookups and the like), not a service.
-const DYNAMIC_PORTS_START: u16 = 49_152;
-/// The System process (kernel-mode listeners such as SMB and HTTP.sys).
-const SYSTEM_PID: u32 = 4;
 /// The table can grow between the sizing call and the read.
 const READ_ATTEMPTS: usize = 4;
 
 /// TCP listeners and bound UDP ports outside the dynamic range, IPv4 and IPv6 merged.
 pub(crate) fn list() -> Vec<ListenerEntry> {
-    let mut sockets: BTreeSet<(&'static str, u16, u32)> = BTreeSet::new();
+    let mut sockets = Vec::new();
     let tcp = |family: u16| {
         read_table(|buffer, size| {
             // SAFETY: `buffer` is None or holds `*size` bytes, as the call is told.
@@ -44,34 +38,25 @@ pub(crate) fn list() -> Vec<ListenerEntry> {
     };
     if let Some(table) = tcp(AF_INET.0) {
         for row in rows::<MIB_TCPROW_OWNER_PID>(&table, offset_of!(MIB_TCPTABLE_OWNER_PID, table)) {
-            sockets.insert(("tcp", port(row.dwLocalPort), row.dwOwningPid));
+            sockets.push(Socket { transport: "tcp", port: table_port(row.dwLocalPort), pid: row.dwOwningPid });
         }
     }
     if let Some(table) = tcp(AF_INET6.0) {
         for row in rows::<MIB_TCP6ROW_OWNER_PID>(&table, offset_of!(MIB_TCP6TABLE_OWNER_PID, table)) {
-            sockets.insert(("tcp", port(row.dwLocalPort), row.dwOwningPid));
+            sockets.push(Socket { transport: "tcp", port: table_port(row.dwLocalPort), pid: row.dwOwningPid });
         }
     }
     if let Some(table) = udp(AF_INET.0) {
         for row in rows::<MIB_UDPROW_OWNER_PID>(&table, offset_of!(MIB_UDPTABLE_OWNER_PID, table)) {
-            sockets.insert(("udp", port(row.dwLocalPort), row.dwOwningPid));
+            sockets.push(Socket { transport: "udp", port: table_port(row.dwLocalPort), pid: row.dwOwningPid });
         }
     }
     if let Some(table) = udp(AF_INET6.0) {
         for row in rows::<MIB_UDP6ROW_OWNER_PID>(&table, offset_of!(MIB_UDP6TABLE_OWNER_PID, table)) {
-            sockets.insert(("udp", port(row.dwLocalPort), row.dwOwningPid));
+            sockets.push(Socket { transport: "udp", port: table_port(row.dwLocalPort), pid: row.dwOwningPid });
         }
     }
-    let mut names: HashMap<u32, Option<String>> = HashMap::new();
-    let mut listeners: BTreeSet<(String, u16, Option<String>)> = BTreeSet::new();
-    for (transport, port, pid) in sockets {
-        if port == 0 || (transport == "udp" && port >= DYNAMIC_PORTS_START) {
-            continue;
-        }
-        let process = names.entry(pid).or_insert_with(|| process_name(pid)).clone();
-        listeners.insert((transport.to_string(), port, process));
-    }
-    listeners.into_iter().map(|(transport, port, process)| ListenerEntry { transport, port, process }).collect()
+    listeners(sockets, image_path)
 }
 
 /// The table in u64 storage (the rows need 4-byte alignment); `None` on failure.
@@ -109,16 +94,8 @@ fn rows<Row: Copy>(table: &[u64], rows_at: usize) -> Vec<Row> {
         .to_vec()
 }
 
-/// `dwLocalPort` holds the port in network byte order in its low 16 bits.
-fn port(raw: u32) -> u16 {
-    u16::from_be_bytes([(raw & 0xff) as u8, ((raw >> 8) & 0xff) as u8])
-}
-
-/// The image's file name; `None` when the process cannot be opened (protected, gone).
-fn process_name(pid: u32) -> Option<String> {
-    if pid == SYSTEM_PID {
-        return Some("System".to_string());
-    }
+/// The process's image path; `None` when it cannot be opened (protected, gone).
+fn image_path(pid: u32) -> Option<String> {
     // SAFETY: opening by id with limited query rights has no preconditions.
     let process = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, false, pid) }.ok()?;
     // SAFETY: OpenProcess succeeded; the handle is ours to close.
@@ -128,6 +105,5 @@ fn process_name(pid: u32) -> Option<String> {
     // SAFETY: `buffer` holds `length` characters.
     unsafe { QueryFullProcessImageNameW(*process, PROCESS_NAME_WIN32, PWSTR(buffer.as_mut_ptr()), &mut length) }
         .ok()?;
-    let path = from_wide(&buffer[..(length as usize).min(buffer.len())]);
-    Some(basename(&path).to_string())
+    Some(from_wide(&buffer[..(length as usize).min(buffer.len())]))
 }

@@ -1,13 +1,14 @@
 //! This host's own addresses, which tell the live wire source whether a
 //! flow's server is here (inbound) or elsewhere (this host as a client).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use crate::windows::sockaddr::sockaddr_ip;
+use std::net::IpAddr;
 use windows::Win32::Foundation::{ERROR_BUFFER_OVERFLOW, NO_ERROR};
 use windows::Win32::NetworkManagement::IpHelper::{
     GetAdaptersAddresses, GAA_FLAG_SKIP_ANYCAST, GAA_FLAG_SKIP_DNS_SERVER, GAA_FLAG_SKIP_FRIENDLY_NAME,
     GAA_FLAG_SKIP_MULTICAST, IP_ADAPTER_ADDRESSES_LH,
 };
-use windows::Win32::Networking::WinSock::{AF_INET, AF_INET6, AF_UNSPEC};
+use windows::Win32::Networking::WinSock::AF_UNSPEC;
 
 /// Microsoft's advice for the first GetAdaptersAddresses buffer.
 const FIRST_BUFFER: usize = 15 * 1024;
@@ -41,7 +42,9 @@ pub fn local_addresses() -> Vec<IpAddr> {
                 // SAFETY: as above, for each adapter's unicast list.
                 let entry = unsafe { &*unicast };
                 // SAFETY: the socket address is `iSockaddrLength` bytes inside `storage`.
-                if let Some(ip) = unsafe { sockaddr_ip(entry.Address.lpSockaddr.cast(), entry.Address.iSockaddrLength) }
+                if let Some(ip) =
+                    unsafe { sockaddr_bytes(entry.Address.lpSockaddr.cast(), entry.Address.iSockaddrLength) }
+                        .and_then(sockaddr_ip)
                 {
                     addresses.push(ip);
                 }
@@ -55,26 +58,15 @@ pub fn local_addresses() -> Vec<IpAddr> {
     Vec::new()
 }
 
-/// The address in a SOCKADDR_IN or SOCKADDR_IN6.
+/// The bytes of a socket address.
 ///
 /// # Safety
-/// `sockaddr` is null or points to `length` readable bytes.
-unsafe fn sockaddr_ip(sockaddr: *const u8, length: i32) -> Option<IpAddr> {
-    if sockaddr.is_null() || length < 2 {
+/// `address` is null or points to `length` readable bytes that outlive `'a`.
+unsafe fn sockaddr_bytes<'a>(address: *const u8, length: i32) -> Option<&'a [u8]> {
+    if address.is_null() {
         return None;
     }
+    let length = usize::try_from(length).ok()?;
     // SAFETY: the caller promises `length` readable bytes.
-    let bytes = unsafe { std::slice::from_raw_parts(sockaddr, length as usize) };
-    let family = u16::from_le_bytes([bytes[0], bytes[1]]);
-    if family == AF_INET.0 {
-        // SOCKADDR_IN: family, port, then the address.
-        let a: [u8; 4] = bytes.get(4..8)?.try_into().ok()?;
-        Some(IpAddr::V4(Ipv4Addr::from(a)))
-    } else if family == AF_INET6.0 {
-        // SOCKADDR_IN6: family, port, flow info, then the address.
-        let a: [u8; 16] = bytes.get(8..24)?.try_into().ok()?;
-        Some(IpAddr::V6(Ipv6Addr::from(a)))
-    } else {
-        None
-    }
+    Some(unsafe { std::slice::from_raw_parts(address, length) })
 }

@@ -9,7 +9,6 @@
 //! what it could not see as lost.
 
 mod audit_policy;
-mod bookmark_store;
 mod error;
 mod etw_record;
 mod etw_session;
@@ -21,7 +20,6 @@ mod inventory_source;
 mod listeners;
 mod local_addresses;
 mod packet_source;
-mod port_filter;
 mod private_dir;
 mod privilege;
 mod process_memory;
@@ -30,7 +28,7 @@ mod services;
 mod sink;
 mod source_thread;
 mod tdh_schema;
-mod wide;
+mod wide_ptr;
 
 pub use error::LiveError;
 pub use etw_source::{EtwSource, ETW_CATEGORIES};
@@ -39,7 +37,6 @@ pub use host_reader::read_host_state;
 pub use inventory_source::{InventorySource, INVENTORY_EVERY};
 pub use local_addresses::local_addresses;
 pub use packet_source::{PacketSource, PACKET_CATEGORIES};
-pub use port_filter::{PortFilter, HANDSHAKE_PORTS};
 pub use private_dir::create_private_dir;
 pub use privilege::require_elevation;
 pub use process_memory::resident_bytes;

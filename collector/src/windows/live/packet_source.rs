@@ -9,12 +9,12 @@ use super::error::LiveError;
 use super::etw_record::{raw, split, time};
 use super::etw_session::EtwSession;
 use super::local_addresses::local_addresses;
-use super::port_filter::PortFilter;
 use super::sink::Sink;
 use super::source_thread::SourceThread;
 use super::tdh_schema::SchemaCache;
 use crate::observation::Observation;
 use crate::windows::packet_capture::{NdisFragment, PacketAssembler};
+use crate::windows::port_filter::PortFilter;
 use crate::wire::frame::decode_frame;
 use crate::wire::live::LiveWire;
 use ferrisetw::provider::{EventFilter, Provider};
@@ -137,9 +137,9 @@ impl Handler {
                 self.update.pending.store(true, Ordering::Release);
             }
         }
-        let Some(layout) = self.schemas.layout(record) else { return };
+        let Some(schema) = self.schemas.schema(record) else { return };
         let (mut interface, mut bytes) = (None, None);
-        for property in split(record, &layout) {
+        for property in split(record, &schema) {
             match property.layout.name.as_str() {
                 "LowerIfIndex" => interface = property.bytes.try_into().ok().map(u32::from_le_bytes),
                 "Fragment" => bytes = Some(property.bytes),

@@ -2,7 +2,7 @@
 //! best-effort: a missing key or value is `None`, which the host state
 //! reports as "could not be read" rather than guessing a default.
 
-use super::wide::{from_wide, from_wide_bytes};
+use crate::windows::wide::{from_wide, from_wide_bytes, wide_strings};
 use windows::core::{Owned, HSTRING, PWSTR};
 use windows::Win32::Foundation::{ERROR_FILE_NOT_FOUND, ERROR_MORE_DATA, ERROR_NO_MORE_ITEMS, ERROR_SUCCESS};
 use windows::Win32::System::Registry::{
@@ -56,8 +56,7 @@ impl RegKey {
         if kind != REG_MULTI_SZ {
             return None;
         }
-        let units: Vec<u16> = data.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
-        Some(units.split(|&u| u == 0).filter(|s| !s.is_empty()).map(String::from_utf16_lossy).collect())
+        Some(wide_strings(&data))
     }
 
     pub(crate) fn subkeys(&self) -> Vec<String> {

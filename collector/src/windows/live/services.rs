@@ -2,15 +2,15 @@
 //! image and account (EnumServicesStatusExW, then QueryServiceConfigW each).
 
 use super::error::LiveError;
-use super::wide::from_wide_ptr;
+use super::wide_ptr::from_wide_ptr;
 use crate::windows::host_state::ServiceEntry;
+use crate::windows::host_values::{service_state_name, start_type_name};
 use windows::core::{Owned, HSTRING, PCWSTR};
 use windows::Win32::Foundation::{ERROR_INSUFFICIENT_BUFFER, ERROR_MORE_DATA, WIN32_ERROR};
 use windows::Win32::System::Services::{
     EnumServicesStatusExW, OpenSCManagerW, OpenServiceW, QueryServiceConfigW, ENUM_SERVICE_STATUS_PROCESSW,
     QUERY_SERVICE_CONFIGW, SC_ENUM_PROCESS_INFO, SC_HANDLE, SC_MANAGER_CONNECT, SC_MANAGER_ENUMERATE_SERVICE,
-    SERVICE_AUTO_START, SERVICE_BOOT_START, SERVICE_DEMAND_START, SERVICE_DISABLED, SERVICE_QUERY_CONFIG,
-    SERVICE_STATE_ALL, SERVICE_STATUS_CURRENT_STATE, SERVICE_SYSTEM_START, SERVICE_WIN32,
+    SERVICE_QUERY_CONFIG, SERVICE_STATE_ALL, SERVICE_WIN32,
 };
 
 /// Every Win32 service (drivers are modules, not services).
@@ -76,7 +76,7 @@ pub(crate) fn list() -> Result<Vec<ServiceEntry>, LiveError> {
                 unsafe { (from_wide_ptr(record.lpServiceName.0), from_wide_ptr(record.lpDisplayName.0)) };
             let Some(name) = name else { continue };
             let mut entry = ServiceEntry {
-                state: Some(state_name(record.ServiceStatusProcess.dwCurrentState).to_string()),
+                state: Some(service_state_name(record.ServiceStatusProcess.dwCurrentState.0).to_string()),
                 display_name,
                 ..Default::default()
             };
@@ -128,27 +128,24 @@ fn configure(manager: &Owned<SC_HANDLE>, name: &str, entry: &mut ServiceEntry) {
     }
 }
 
-fn start_type_name(start_type: u32) -> Option<&'static str> {
-    Some(match start_type {
-        t if t == SERVICE_BOOT_START.0 => "boot",
-        t if t == SERVICE_SYSTEM_START.0 => "system",
-        t if t == SERVICE_AUTO_START.0 => "auto",
-        t if t == SERVICE_DEMAND_START.0 => "manual",
-        t if t == SERVICE_DISABLED.0 => "disabled",
-        _ => return None,
-    })
-}
+#[cfg(test)]
+mod tests {
+    use crate::windows::host_values::{service_state_name, start_type_name};
+    use windows::Win32::System::Services::{
+        SERVICE_AUTO_START, SERVICE_BOOT_START, SERVICE_DEMAND_START, SERVICE_DISABLED, SERVICE_PAUSED,
+        SERVICE_RUNNING, SERVICE_STOPPED, SERVICE_SYSTEM_START,
+    };
 
-/// SERVICE_STATUS dwCurrentState values, 1 to 7.
-fn state_name(state: SERVICE_STATUS_CURRENT_STATE) -> &'static str {
-    match state.0 {
-        1 => "stopped",
-        2 => "start_pending",
-        3 => "stop_pending",
-        4 => "running",
-        5 => "continue_pending",
-        6 => "pause_pending",
-        7 => "paused",
-        _ => "unknown",
+    /// The neutral names take winnt.h's and winsvc.h's numbers as the `windows` crate defines them.
+    #[test]
+    fn names_match_the_windows_values() {
+        assert_eq!(start_type_name(SERVICE_BOOT_START.0), Some("boot"));
+        assert_eq!(start_type_name(SERVICE_SYSTEM_START.0), Some("system"));
+        assert_eq!(start_type_name(SERVICE_AUTO_START.0), Some("auto"));
+        assert_eq!(start_type_name(SERVICE_DEMAND_START.0), Some("manual"));
+        assert_eq!(start_type_name(SERVICE_DISABLED.0), Some("disabled"));
+        assert_eq!(service_state_name(SERVICE_STOPPED.0), "stopped");
+        assert_eq!(service_state_name(SERVICE_RUNNING.0), "running");
+        assert_eq!(service_state_name(SERVICE_PAUSED.0), "paused");
     }
 }

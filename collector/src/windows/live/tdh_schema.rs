@@ -1,9 +1,8 @@
-//! What an ETW event's payload holds, in order, from its provider's
-//! manifest (TdhGetEventInformation): each top-level property's name, TDH
-//! in-type and out-type, and where its length and count come from. Looked
-//! up once per event id and version.
+//! An ETW event's layout from its provider's manifest
+//! (TdhGetEventInformation), looked up once per event id and version.
 
-use super::wide::from_wide;
+use crate::windows::etw_layout::{EventLayout, Param, PropertyLayout};
+use crate::windows::wide::from_wide;
 use std::collections::HashMap;
 use std::sync::Arc;
 use windows::Win32::Foundation::{ERROR_INSUFFICIENT_BUFFER, ERROR_SUCCESS};
@@ -12,52 +11,27 @@ use windows::Win32::System::Diagnostics::Etw::{
     TRACE_EVENT_INFO,
 };
 
-/// A length or a count: fixed by the manifest, or the value of an earlier property.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Param {
-    Fixed(u16),
-    Property(usize),
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct PropertyLayout {
-    pub(crate) name: String,
-    /// The name NUL-terminated, as TdhGetPropertySize wants it.
-    pub(crate) name_wide: Vec<u16>,
-    pub(crate) in_type: i32,
-    pub(crate) out_type: i32,
-    /// A structure: its members follow elsewhere in the layout; skipped whole.
-    pub(crate) is_struct: bool,
-    pub(crate) length: Param,
-    pub(crate) count: Param,
-}
-
-impl PropertyLayout {
-    /// More than one element, or as many as another property says.
-    pub(crate) fn is_array(&self) -> bool {
-        !matches!(self.count, Param::Fixed(0 | 1))
-    }
-}
-
+/// A layout, and its property names NUL-terminated, as TdhGetPropertySize wants them.
 #[derive(Debug)]
-pub(crate) struct EventLayout {
-    pub(crate) properties: Vec<PropertyLayout>,
+pub(crate) struct Schema {
+    pub(crate) layout: EventLayout,
+    pub(crate) wide_names: Vec<Vec<u16>>,
 }
 
-/// Layouts by (event id, version); `None` when TDH has no manifest for the event.
+/// Schemas by (event id, version); `None` when TDH has no manifest for the event.
 #[derive(Debug, Default)]
 pub(crate) struct SchemaCache {
-    layouts: HashMap<(u16, u8), Option<Arc<EventLayout>>>,
+    schemas: HashMap<(u16, u8), Option<Arc<Schema>>>,
 }
 
 impl SchemaCache {
-    pub(crate) fn layout(&mut self, record: &EVENT_RECORD) -> Option<Arc<EventLayout>> {
+    pub(crate) fn schema(&mut self, record: &EVENT_RECORD) -> Option<Arc<Schema>> {
         let descriptor = &record.EventHeader.EventDescriptor;
-        self.layouts.entry((descriptor.Id, descriptor.Version)).or_insert_with(|| read_layout(record)).clone()
+        self.schemas.entry((descriptor.Id, descriptor.Version)).or_insert_with(|| read_schema(record)).clone()
     }
 }
 
-fn read_layout(record: &EVENT_RECORD) -> Option<Arc<EventLayout>> {
+fn read_schema(record: &EVENT_RECORD) -> Option<Arc<Schema>> {
     let mut size = 0u32;
     // SAFETY: a sizing call for a record ETW handed us: no buffer, a valid size pointer.
     let status = unsafe { TdhGetEventInformation(record, None, None, &mut size) };
@@ -90,7 +64,8 @@ fn read_layout(record: &EVENT_RECORD) -> Option<Arc<EventLayout>> {
     let units: &[u16] = unsafe { std::slice::from_raw_parts(base.cast::<u16>(), bytes / 2) };
     let top_level = (header.TopLevelPropertyCount as usize).min(total);
     let properties = entries[..top_level].iter().map(|entry| property(entry, units)).collect::<Option<Vec<_>>>()?;
-    Some(Arc::new(EventLayout { properties }))
+    let wide_names = properties.iter().map(|p| p.name.encode_utf16().chain([0]).collect()).collect();
+    Some(Arc::new(Schema { layout: EventLayout { properties }, wide_names }))
 }
 
 fn property(entry: &EVENT_PROPERTY_INFO, units: &[u16]) -> Option<PropertyLayout> {
@@ -99,8 +74,6 @@ fn property(entry: &EVENT_PROPERTY_INFO, units: &[u16]) -> Option<PropertyLayout
         return None;
     }
     let name = from_wide(&units[at / 2..]);
-    let mut name_wide: Vec<u16> = name.encode_utf16().collect();
-    name_wide.push(0);
     let flags = entry.Flags.0;
     let is_struct = flags & PropertyStruct.0 != 0;
     // SAFETY: the union members read below are the ones the flags select (TDH's contract).
@@ -108,7 +81,7 @@ fn property(entry: &EVENT_PROPERTY_INFO, units: &[u16]) -> Option<PropertyLayout
         let (in_type, out_type) = if is_struct {
             (0, 0)
         } else {
-            (i32::from(entry.Anonymous1.nonStructType.InType), i32::from(entry.Anonymous1.nonStructType.OutType))
+            (entry.Anonymous1.nonStructType.InType, entry.Anonymous1.nonStructType.OutType)
         };
         let count = if flags & PropertyParamCount.0 != 0 {
             Param::Property(usize::from(entry.Anonymous2.countPropertyIndex))
@@ -120,6 +93,6 @@ fn property(entry: &EVENT_PROPERTY_INFO, units: &[u16]) -> Option<PropertyLayout
         } else {
             Param::Fixed(entry.Anonymous3.length)
         };
-        Some(PropertyLayout { name, name_wide, in_type, out_type, is_struct, length, count })
+        Some(PropertyLayout { name, in_type, out_type, is_struct, length, count })
     }
 }

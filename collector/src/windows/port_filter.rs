@@ -33,10 +33,8 @@ mod tests {
     use crate::wire::capture::PacketTime;
     use crate::Transport;
 
-    #[test]
-    fn keeps_handshake_and_listener_ports_only() {
-        let filter = PortFilter::new([8080]);
-        let record = |src: &str, dst: &str| CaptureRecord {
+    fn record(src: &str, dst: &str) -> CaptureRecord<'static> {
+        CaptureRecord {
             time: PacketTime(0),
             src: src.parse().unwrap(),
             dst: dst.parse().unwrap(),
@@ -44,9 +42,21 @@ mod tests {
             tcp: None,
             crossing: None,
             payload: &[],
-        };
+        }
+    }
+
+    #[test]
+    fn keeps_handshake_and_listener_ports_only() {
+        let filter = PortFilter::new([8080]);
         assert!(filter.wants(&record("10.0.0.9:50000", "10.0.0.5:445")));
         assert!(filter.wants(&record("10.0.0.5:8080", "10.0.0.9:50001")));
         assert!(!filter.wants(&record("10.0.0.9:50000", "10.0.0.5:80")));
+    }
+
+    #[test]
+    fn a_listener_on_port_zero_keeps_nothing_more() {
+        let filter = PortFilter::new([0]);
+        assert!(!filter.wants(&record("10.0.0.9:0", "10.0.0.5:0")));
+        assert!(filter.wants(&record("10.0.0.9:0", "10.0.0.5:3389")));
     }
 }

@@ -1,5 +1,7 @@
 //! Event-log bookmarks kept as XML files in the state directory, one per
 //! channel, so a restart resumes right after the last event handed over.
+//! The live layer renders and applies them; storing and reading them is
+//! plain files and XML.
 
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
@@ -7,19 +9,19 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
-pub(crate) struct BookmarkStore {
+pub struct BookmarkStore {
     dir: PathBuf,
 }
 
 impl BookmarkStore {
-    pub(crate) fn new(dir: &Path) -> Self {
+    pub fn new(dir: &Path) -> Self {
         BookmarkStore { dir: dir.to_path_buf() }
     }
 
     /// `bookmark-Microsoft-Windows-SMBServer%4Audit.xml`: `/` becomes `%4`
     /// as in Windows' own log file names; other characters a file name
     /// cannot hold become `_`.
-    pub(crate) fn path(&self, channel: &str) -> PathBuf {
+    pub fn path(&self, channel: &str) -> PathBuf {
         let mut name = String::from("bookmark-");
         for c in channel.chars() {
             match c {
@@ -33,7 +35,7 @@ impl BookmarkStore {
     }
 
     /// The saved bookmark, if any; an unreadable file starts the channel afresh.
-    pub(crate) fn load(&self, channel: &str) -> Option<String> {
+    pub fn load(&self, channel: &str) -> Option<String> {
         let path = self.path(channel);
         match std::fs::read_to_string(&path) {
             Ok(xml) if !xml.trim().is_empty() => Some(xml),
@@ -47,7 +49,7 @@ impl BookmarkStore {
     }
 
     /// Written beside and renamed over, so a crash leaves the old or the new bookmark, never half of one.
-    pub(crate) fn save(&self, channel: &str, xml: &str) -> io::Result<()> {
+    pub fn save(&self, channel: &str, xml: &str) -> io::Result<()> {
         let path = self.path(channel);
         let tmp = path.with_extension("xml.tmp");
         std::fs::write(&tmp, xml)?;
@@ -57,7 +59,7 @@ impl BookmarkStore {
 
 /// The record a bookmark points at, for `channel`:
 /// `<BookmarkList><Bookmark Channel='Security' RecordId='123' IsCurrent='true'/></BookmarkList>`.
-pub(crate) fn record_id(xml: &str, channel: &str) -> Option<u64> {
+pub fn record_id(xml: &str, channel: &str) -> Option<u64> {
     let mut reader = Reader::from_str(xml);
     loop {
         match reader.read_event().ok()? {
@@ -83,16 +85,48 @@ pub(crate) fn record_id(xml: &str, channel: &str) -> Option<u64> {
 mod tests {
     use super::*;
 
+    const SAVED: &str =
+        "<BookmarkList>\r\n  <Bookmark Channel='Security' RecordId='4711' IsCurrent='true'/>\r\n</BookmarkList>";
+
     #[test]
-    fn names_files_and_reads_record_ids() {
+    fn file_names_keep_the_channel_readable() {
         let store = BookmarkStore::new(Path::new("state"));
         assert_eq!(
             store.path("Microsoft-Windows-SMBServer/Audit"),
             Path::new("state/bookmark-Microsoft-Windows-SMBServer%4Audit.xml")
         );
-        let xml =
-            "<BookmarkList>\r\n  <Bookmark Channel='Security' RecordId='4711' IsCurrent='true'/>\r\n</BookmarkList>";
-        assert_eq!(record_id(xml, "Security"), Some(4711));
-        assert_eq!(record_id(xml, "System"), None);
+        assert_eq!(store.path("Windows PowerShell"), Path::new("state/bookmark-Windows PowerShell.xml"));
+        assert_eq!(store.path(r#"a\b:c*d?e"f<g>h|i"#), Path::new("state/bookmark-a_b_c_d_e_f_g_h_i.xml"));
+    }
+
+    #[test]
+    fn record_ids_are_read_for_the_channel_asked() {
+        assert_eq!(record_id(SAVED, "Security"), Some(4711));
+        assert_eq!(record_id(SAVED, "security"), Some(4711));
+        assert_eq!(record_id(SAVED, "System"), None);
+        let two = "<BookmarkList><Bookmark Channel='System' RecordId='5'/>\
+                   <Bookmark Channel='Security' RecordId=' 12 '></Bookmark></BookmarkList>";
+        assert_eq!(record_id(two, "Security"), Some(12));
+        assert_eq!(record_id(two, "System"), Some(5));
+    }
+
+    #[test]
+    fn unreadable_bookmarks_have_no_record_id() {
+        assert_eq!(record_id("<BookmarkList><Bookmark Channel='Security'/></BookmarkList>", "Security"), None);
+        assert_eq!(record_id("<Bookmark Channel='Security' RecordId='-1'/>", "Security"), None);
+        assert_eq!(record_id("<BookmarkList><Bookmark Channel='Security' RecordId=", "Security"), None);
+        assert_eq!(record_id("", "Security"), None);
+    }
+
+    #[test]
+    fn saved_bookmarks_load_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BookmarkStore::new(dir.path());
+        assert_eq!(store.load("Security"), None);
+        store.save("Security", SAVED).unwrap();
+        assert_eq!(store.load("Security").as_deref(), Some(SAVED));
+        assert!(!store.path("Security").with_extension("xml.tmp").exists());
+        store.save("System", " \n").unwrap();
+        assert_eq!(store.load("System"), None);
     }
 }
