@@ -2,8 +2,10 @@
 //! sources that produce observations.
 
 pub mod demo;
+pub mod ebpf;
 pub mod inventory;
 pub mod jsonl;
+pub mod live_sink;
 pub mod normalize;
 pub mod observation;
 pub mod redact;

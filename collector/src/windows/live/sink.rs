@@ -1,12 +1,3 @@
-//! Where a live source hands its observations. The observe loop's
-//! per-source channel implements it; the collector does not know profiles.
+//! The live sources' outlet: the platform-neutral [`crate::live_sink::Sink`].
 
-use crate::observation::Observation;
-
-/// One source's outlet. Neither call may block: an ETW callback that waits
-/// loses events in the kernel anyway, so a full outlet is counted as loss.
-pub trait Sink: Send + Sync + 'static {
-    fn send(&self, observation: Observation);
-    /// Events the source could not see (ETW losses, record-id gaps).
-    fn lost(&self, n: u64);
-}
+pub use crate::live_sink::Sink;

@@ -1,0 +1,11 @@
+//! Loading Temper's eBPF programs with aya and reading their ring buffers
+//! (Linux only). The objects are committed beside their sources in
+//! `collector/bpf/` (rebuilt and checked by `collector/bpf/build.sh`), so a
+//! plain `cargo build` needs no clang.
+
+mod boot_clock;
+mod error;
+mod exec_source;
+
+pub use error::EbpfError;
+pub use exec_source::{ExecSource, DEFAULT_RING_BYTES};
