@@ -7,3 +7,5 @@ pub mod exec_event;
 #[cfg(target_os = "linux")]
 pub mod live;
 pub mod passwd;
+pub mod proc_sockets;
+pub mod tcp_event;

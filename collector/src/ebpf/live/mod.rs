@@ -6,6 +6,9 @@
 mod boot_clock;
 mod error;
 mod exec_source;
+mod ring_reader;
+mod tcp_source;
 
 pub use error::EbpfError;
 pub use exec_source::{ExecSource, DEFAULT_RING_BYTES};
+pub use tcp_source::TcpSource;

@@ -1,0 +1,56 @@
+//! A program's ring buffer and its loss counter, read the same way by
+//! every kernel source: wait, drain, report what the program could not
+//! put in the buffer.
+
+use super::error::EbpfError;
+use crate::live_sink::Sink;
+use aya::maps::{MapData, PerCpuArray, RingBuf};
+use aya::Ebpf;
+use std::os::fd::AsRawFd;
+
+pub struct RingReader {
+    ring: RingBuf<MapData>,
+    lost: PerCpuArray<MapData, u64>,
+    lost_reported: u64,
+}
+
+impl RingReader {
+    /// Takes the `events` ring buffer and the `lost` per-CPU counter out of `bpf`.
+    pub fn take(bpf: &mut Ebpf, program: &'static str, events: &str, lost: &str) -> Result<Self, EbpfError> {
+        let missing = |name: &str| EbpfError::Program { program, message: format!("no {name} map in the object") };
+        let ring = RingBuf::try_from(bpf.take_map(events).ok_or_else(|| missing(events))?)
+            .map_err(|e| EbpfError::from_load(program, &e))?;
+        let lost = PerCpuArray::try_from(bpf.take_map(lost).ok_or_else(|| missing(lost))?)
+            .map_err(|e| EbpfError::from_load(program, &e))?;
+        Ok(RingReader { ring, lost, lost_reported: 0 })
+    }
+
+    /// Waits up to `ms` for records.
+    pub fn wait(&self, ms: i32) {
+        let mut poll = libc::pollfd { fd: self.ring.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: one valid pollfd for the duration of the call.
+        unsafe { libc::poll(&mut poll, 1, ms) };
+    }
+
+    /// Hands every record waiting to `each`.
+    pub fn drain(&mut self, mut each: impl FnMut(&[u8])) {
+        while let Some(item) = self.ring.next() {
+            each(&item);
+        }
+    }
+
+    /// Events the program could not put in the ring buffer (it was full).
+    pub fn report_lost(&mut self, sink: &dyn Sink) {
+        let Ok(per_cpu) = self.lost.get(&0, 0) else { return };
+        let total: u64 = per_cpu.iter().sum();
+        if total > self.lost_reported {
+            sink.lost(total - self.lost_reported);
+            self.lost_reported = total;
+        }
+    }
+}
+
+/// Ring buffer sizes must be a power of two of at least one page.
+pub fn ring_size(bytes: u32) -> u32 {
+    bytes.max(4096).checked_next_power_of_two().unwrap_or(1 << 31)
+}
