@@ -5,6 +5,7 @@ pub mod demo;
 pub mod ebpf;
 pub mod inventory;
 pub mod jsonl;
+pub mod linux;
 pub mod live_sink;
 pub mod normalize;
 pub mod observation;

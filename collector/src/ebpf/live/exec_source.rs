@@ -59,6 +59,7 @@ impl ExecSource {
 
     /// Reads records until `stop` is set, handing observations to `sink`.
     pub fn run(mut self, stop: &AtomicBool, sink: &dyn Sink) {
+        let own_pid = std::process::id();
         loop {
             let stopping = stop.load(Ordering::Relaxed);
             if !stopping {
@@ -72,6 +73,11 @@ impl ExecSource {
                     sink.lost(1);
                     return;
                 };
+                // What Temper itself runs (the inventory's systemctl, testparm, sshd -T)
+                // is not a use of the host.
+                if event.ppid == own_pid || event.pid == own_pid {
+                    return;
+                }
                 if !users.contains_key(&event.uid) && users_read.elapsed() > PASSWD_REFRESH {
                     *users = read_users();
                     *users_read = Instant::now();

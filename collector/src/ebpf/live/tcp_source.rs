@@ -6,8 +6,8 @@ use super::boot_clock::BootClock;
 use super::error::EbpfError;
 use super::exec_source::{BTF_PATH, WAKE_MS};
 use super::ring_reader::{ring_size, RingReader};
-use crate::ebpf::proc_sockets::{listening_inodes, socket_inode};
 use crate::ebpf::tcp_event::parse_tcp_event;
+use crate::linux::listener_owners;
 use crate::live_sink::Sink;
 use crate::observation::ProcessRef;
 use aya::programs::BtfTracePoint;
@@ -60,7 +60,7 @@ impl TcpSource {
             _bpf: bpf,
             ring,
             host: host.into(),
-            owners: listener_owners(),
+            owners: listener_owners("tcp"),
             owners_read: Some(Instant::now()),
             unknown: HashMap::new(),
         })
@@ -87,7 +87,7 @@ impl TcpSource {
                     let given_up = unknown.get(&port).is_some_and(|t| t.elapsed() < UNKNOWN_FOR);
                     if !owners.contains_key(&port) && !given_up {
                         if owners_read.is_none_or(|t| t.elapsed() > OWNERS_REFRESH) {
-                            *owners = listener_owners();
+                            *owners = listener_owners("tcp");
                             *owners_read = Some(Instant::now());
                         }
                         if !owners.contains_key(&port) {
@@ -104,32 +104,4 @@ impl TcpSource {
             }
         }
     }
-}
-
-/// Listening TCP ports and the process holding each socket.
-fn listener_owners() -> HashMap<u16, ProcessRef> {
-    let mut inodes: HashMap<u64, u16> = HashMap::new();
-    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        if let Ok(text) = std::fs::read_to_string(table) {
-            inodes.extend(listening_inodes(&text).into_iter().map(|(port, inode)| (inode, port)));
-        }
-    }
-    let mut owners = HashMap::new();
-    let Ok(processes) = std::fs::read_dir("/proc") else { return owners };
-    for process in processes.flatten() {
-        let Some(pid) = process.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else { continue };
-        let Ok(fds) = std::fs::read_dir(process.path().join("fd")) else { continue };
-        for fd in fds.flatten() {
-            let Some(port) = std::fs::read_link(fd.path())
-                .ok()
-                .and_then(|link| socket_inode(&link.to_string_lossy()))
-                .and_then(|inode| inodes.get(&inode))
-            else {
-                continue;
-            };
-            let name = std::fs::read_to_string(process.path().join("comm")).unwrap_or_default().trim().to_string();
-            owners.entry(*port).or_insert(ProcessRef { pid: Some(pid), name });
-        }
-    }
-    owners
 }

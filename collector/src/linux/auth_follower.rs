@@ -1,0 +1,145 @@
+//! Follows sshd and sudo messages live (Linux only): from the journal
+//! (`journalctl -f -o json`, which survives rotation and restarts of
+//! journald) when systemd's journal runs, else by tailing an auth log file
+//! (`/var/log/auth.log`, `/var/log/secure`, or one given), reopening it
+//! when it is rotated.
+
+use super::auth_log::{parse_auth_message, split_syslog, Program};
+use crate::live_sink::Sink;
+use chrono::{DateTime, Utc};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// Where logons are read from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthSource {
+    Journal,
+    File(PathBuf),
+}
+
+impl AuthSource {
+    /// The journal when it runs here, else the first auth log that exists.
+    pub fn detect() -> Option<AuthSource> {
+        if Path::new("/run/systemd/journal/socket").exists() && which("journalctl") {
+            return Some(AuthSource::Journal);
+        }
+        ["/var/log/auth.log", "/var/log/secure"].iter().map(PathBuf::from).find(|p| p.exists()).map(AuthSource::File)
+    }
+
+    /// Reads until `stop` is set; only messages written from now on count.
+    pub fn follow(&self, host: &str, stop: &AtomicBool, sink: &dyn Sink) -> std::io::Result<()> {
+        match self {
+            AuthSource::Journal => follow_journal(host, stop, sink),
+            AuthSource::File(path) => follow_file(path, host, stop, sink),
+        }
+    }
+}
+
+fn which(program: &str) -> bool {
+    Command::new("sh").arg("-c").arg(format!("command -v {program}")).output().is_ok_and(|o| o.status.success())
+}
+
+struct KillOnDrop(Child);
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn follow_journal(host: &str, stop: &AtomicBool, sink: &dyn Sink) -> std::io::Result<()> {
+    let mut child = KillOnDrop(
+        Command::new("journalctl")
+            .args(["-f", "-n", "0", "-o", "json", "--no-pager"])
+            .args(["SYSLOG_IDENTIFIER=sshd", "SYSLOG_IDENTIFIER=sshd-session", "SYSLOG_IDENTIFIER=sudo"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?,
+    );
+    let stdout = child.0.stdout.take().ok_or_else(|| std::io::Error::other("journalctl has no stdout"))?;
+    // The reader blocks on journalctl; a thread watching `stop` kills it.
+    let pid = child.0.id();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            // SAFETY: signals our own child, which we have not reaped yet.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+        });
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line) else {
+                sink.lost(1);
+                continue;
+            };
+            let program = match entry["SYSLOG_IDENTIFIER"].as_str() {
+                Some("sudo") => Program::Sudo,
+                _ => Program::Sshd,
+            };
+            // MESSAGE is text, or an array of bytes when it is not UTF-8.
+            let message = match &entry["MESSAGE"] {
+                serde_json::Value::String(text) => text.clone(),
+                serde_json::Value::Array(bytes) => String::from_utf8_lossy(
+                    &bytes.iter().filter_map(|b| b.as_u64().map(|b| b as u8)).collect::<Vec<_>>(),
+                )
+                .into_owned(),
+                _ => continue,
+            };
+            let time = entry["__REALTIME_TIMESTAMP"]
+                .as_str()
+                .and_then(|t| t.parse::<i64>().ok())
+                .and_then(DateTime::from_timestamp_micros)
+                .unwrap_or_else(Utc::now);
+            if let Some(obs) = parse_auth_message(program, &message, host, time) {
+                sink.send(obs);
+            }
+        }
+    });
+    Ok(())
+}
+
+fn follow_file(path: &Path, host: &str, stop: &AtomicBool, sink: &dyn Sink) -> std::io::Result<()> {
+    let open = |from_end: bool| -> std::io::Result<(std::fs::File, u64)> {
+        let mut file = std::fs::File::open(path)?;
+        let inode = file.metadata()?.ino();
+        if from_end {
+            file.seek(SeekFrom::End(0))?;
+        }
+        Ok((file, inode))
+    };
+    let (mut file, mut inode) = open(true)?;
+    let mut pending = String::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n > 0 {
+            pending.push_str(&String::from_utf8_lossy(&buffer[..n]));
+            while let Some(end) = pending.find('\n') {
+                let line: String = pending.drain(..=end).collect();
+                let (program, message) = split_syslog(line.trim_end());
+                if let Some(obs) = parse_auth_message(program, message, host, Utc::now()) {
+                    sink.send(obs);
+                }
+            }
+            continue;
+        }
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        // Rotated (a new file under the name) or truncated: start at its beginning.
+        let rotated = std::fs::metadata(path).is_ok_and(|m| m.ino() != inode);
+        let truncated = file.metadata().is_ok_and(|m| m.len() < file.stream_position().unwrap_or(0));
+        if rotated || truncated {
+            if let Ok(reopened) = open(false) {
+                (file, inode) = reopened;
+                pending.clear();
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! What exists on a Linux host (the inventory), read from the files and
+//! commands an administrator would use. The parsers are platform-neutral
+//! and tested with real outputs; [`read_inventory`] (Linux only) runs them
+//! on this host.
+
+pub mod accounts;
+#[cfg(target_os = "linux")]
+pub mod auth_follower;
+pub mod auth_log;
+pub mod kernel_modules;
+pub mod nfs_exports;
+#[cfg(target_os = "linux")]
+mod reader;
+pub mod samba_shares;
+pub mod sshd_settings;
+pub mod systemd_units;
+pub mod timezone;
+pub mod tls_minimums;
+
+#[cfg(target_os = "linux")]
+pub use reader::{listener_owners, read_inventory};
