@@ -8,7 +8,7 @@ use std::path::PathBuf;
     name = "temper",
     version,
     about = "Learn what a server really uses, then harden it without breaking that",
-    after_help = "Exit codes: 0 success; 1 unexpected error; 2 usage error; 3 bad input file; 4 profile missing, damaged or too new; 5 bad policy file; 6 artifacts could not be written; 7 not permitted to observe (not elevated)."
+    after_help = "Exit codes: 0 success; 1 unexpected error; 2 usage error; 3 bad input file; 4 profile missing, damaged or too new; 5 bad policy file; 6 artifacts could not be written; 7 cannot observe here (not privileged, or no kernel BTF on Linux)."
 )]
 pub struct Cli {
     /// The profile database [default: temper.db in the working directory;
@@ -70,8 +70,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Watch this server live (ETW, the event log, packets) and learn into the profile.
-    #[cfg(windows)]
+    /// Watch this server live and learn into the profile (Windows: ETW, the event log,
+    /// packets; Linux: eBPF program starts and TCP connections, sshd/sudo logons, inventory).
+    #[cfg(any(windows, target_os = "linux"))]
     Observe(ObserveArgs),
     /// Run the whole pipeline on built-in demo data for two servers.
     Demo {
@@ -85,22 +86,24 @@ pub enum Command {
 }
 
 /// `temper observe`: in the foreground, as a service, or its status.
-#[cfg(windows)]
+#[cfg(any(windows, target_os = "linux"))]
 #[derive(Args, Debug)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct ObserveArgs {
+    #[cfg(windows)]
     #[command(subcommand)]
     pub action: Option<ObserveAction>,
     #[command(flatten)]
     pub options: ObserveOptions,
     /// Print the running observer's status (from its status file) and exit.
-    #[arg(long, conflicts_with = "service")]
+    #[arg(long)]
     pub status: bool,
     /// With --status: as JSON.
     #[arg(long, requires = "status")]
     pub json: bool,
     /// Run under the Windows service manager (what `observe install` registers).
-    #[arg(long, hide = true)]
+    #[cfg(windows)]
+    #[arg(long, hide = true, conflicts_with = "status")]
     pub service: bool,
 }
 
@@ -113,7 +116,7 @@ pub enum ObserveAction {
     Uninstall,
 }
 
-#[cfg(windows)]
+#[cfg(any(windows, target_os = "linux"))]
 #[derive(Args, Debug, Clone)]
 pub struct ObserveOptions {
     /// Stop after this long (30s, 15m, 12h, 21d); until stopped when absent.
@@ -123,11 +126,21 @@ pub struct ObserveOptions {
     #[arg(long, value_parser = crate::duration::parse_duration, default_value = "30s")]
     pub flush: std::time::Duration,
     /// Bookmarks and the service log [default: %ProgramData%\Temper\state].
+    #[cfg(windows)]
     #[arg(long)]
     pub state_dir: Option<PathBuf>,
     /// Do not capture packets (no TLS, SSH, Kerberos, NTLM or RDP handshakes from the wire).
+    #[cfg(windows)]
     #[arg(long)]
     pub no_packets: bool,
+    /// Size of each eBPF ring buffer in bytes (rounded up to a power of two).
+    #[cfg(target_os = "linux")]
+    #[arg(long, default_value_t = 4 << 20)]
+    pub ring_buffer: u32,
+    /// Read sshd and sudo logons from this log file [default: the journal, else /var/log/auth.log or /var/log/secure].
+    #[cfg(target_os = "linux")]
+    #[arg(long)]
+    pub auth_log: Option<PathBuf>,
 }
 
 /// Which host observations from packet captures (and `.evtx` files) belong to.

@@ -12,8 +12,9 @@ pub const BAD_INPUT: i32 = 3;
 pub const BAD_PROFILE: i32 = 4;
 pub const BAD_POLICY: i32 = 5;
 pub const RENDER_FAILED: i32 = 6;
-/// The process may not observe this host (on Windows: not an elevated administrator).
-#[cfg(windows)]
+/// The process may not observe this host: on Windows not an elevated
+/// administrator; on Linux not privileged to load eBPF, or no kernel BTF.
+#[cfg(any(windows, target_os = "linux"))]
 pub const NOT_PERMITTED: i32 = 7;
 
 /// An error that already knows its exit code.

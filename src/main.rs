@@ -3,7 +3,7 @@
 
 mod args;
 mod commands;
-#[cfg(any(windows, test))]
+#[cfg(any(windows, target_os = "linux", test))]
 mod duration;
 mod exit;
 mod progress;

@@ -5,8 +5,10 @@ mod decode;
 mod demo;
 mod evtx;
 mod import;
-#[cfg(windows)]
+#[cfg(any(windows, target_os = "linux"))]
 mod observe;
+#[cfg(target_os = "linux")]
+mod observe_linux;
 #[cfg(windows)]
 mod observe_windows;
 mod policy;
@@ -44,8 +46,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Render { policy, out } => render::run(&policy, &out),
         Command::Rules { markdown, json } => rules::run(markdown, json),
         Command::Demo { out, seed } => demo::run(&out, seed),
-        // Its default profile is not the working directory's: a service runs in System32.
-        #[cfg(windows)]
+        // Its default profile is not the working directory's: a service runs in System32
+        // (Windows) or under systemd's StateDirectory (Linux).
+        #[cfg(any(windows, target_os = "linux"))]
         Command::Observe(args) => observe::run(cli.profile, args),
     }
 }

@@ -2,7 +2,12 @@
 //! under the service manager, installs or removes the service, or prints
 //! the status the running observer writes after every flush.
 
-use crate::args::{ObserveAction, ObserveArgs, ObserveOptions};
+#[cfg(windows)]
+use crate::args::ObserveAction;
+use crate::args::{ObserveArgs, ObserveOptions};
+#[cfg(target_os = "linux")]
+use crate::commands::observe_linux;
+#[cfg(windows)]
 use crate::commands::{observe_windows, windows_service};
 use crate::exit::{fail, BAD_INPUT};
 use crate::table;
@@ -11,16 +16,24 @@ use std::time::Duration;
 use temper_learner::observer::{read_status, status_path, ObserveStatus};
 
 /// The observer's options with every default filled in and paths absolute
-/// (the service starts in System32, not where `install` ran).
+/// (the Windows service starts in System32, not where `install` ran).
 #[derive(Debug, Clone)]
 pub struct ObserveSettings {
     pub profile: PathBuf,
+    /// Bookmarks and the service log (Windows).
+    #[cfg(windows)]
     pub state_dir: PathBuf,
     pub duration: Option<Duration>,
     pub flush: Duration,
+    #[cfg(windows)]
     pub packets: bool,
+    #[cfg(target_os = "linux")]
+    pub ring_buffer: u32,
+    #[cfg(target_os = "linux")]
+    pub auth_log: Option<PathBuf>,
 }
 
+#[cfg(windows)]
 pub fn run(profile: Option<PathBuf>, args: ObserveArgs) -> anyhow::Result<()> {
     match args.action {
         Some(ObserveAction::Install(options)) => windows_service::install(&settings(profile, &options)?),
@@ -31,16 +44,36 @@ pub fn run(profile: Option<PathBuf>, args: ObserveArgs) -> anyhow::Result<()> {
     }
 }
 
+#[cfg(target_os = "linux")]
+pub fn run(profile: Option<PathBuf>, args: ObserveArgs) -> anyhow::Result<()> {
+    let settings = settings(profile, &args.options)?;
+    if args.status {
+        status(&settings.profile, args.json)
+    } else {
+        observe_linux::foreground(&settings)
+    }
+}
+
 /// Where the service writes its log: it has no console.
+#[cfg(windows)]
 pub fn service_log_file(args: &ObserveArgs) -> Option<PathBuf> {
     (args.service && args.action.is_none()).then(|| state_dir(&args.options).join("observe.log"))
 }
 
+/// Where the profile lives unless `--profile` says: `%ProgramData%\Temper`
+/// on Windows, the systemd `StateDirectory` `/var/lib/temper` on Linux.
+#[cfg(windows)]
 fn temper_dir() -> PathBuf {
     let program_data = std::env::var_os("ProgramData").map(PathBuf::from);
     program_data.unwrap_or_else(|| PathBuf::from(r"C:\ProgramData")).join("Temper")
 }
 
+#[cfg(target_os = "linux")]
+fn temper_dir() -> PathBuf {
+    std::env::var_os("STATE_DIRECTORY").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/var/lib/temper"))
+}
+
+#[cfg(windows)]
 fn state_dir(options: &ObserveOptions) -> PathBuf {
     options.state_dir.clone().unwrap_or_else(|| temper_dir().join("state"))
 }
@@ -51,10 +84,16 @@ fn settings(profile: Option<PathBuf>, options: &ObserveOptions) -> anyhow::Resul
         |path: &Path| std::path::absolute(path).map_err(|e| fail(BAD_INPUT, format!("{}: {e}", path.display())));
     Ok(ObserveSettings {
         profile: absolute(&profile)?,
+        #[cfg(windows)]
         state_dir: absolute(&state_dir(options))?,
         duration: options.duration,
         flush: options.flush,
+        #[cfg(windows)]
         packets: !options.no_packets,
+        #[cfg(target_os = "linux")]
+        ring_buffer: options.ring_buffer,
+        #[cfg(target_os = "linux")]
+        auth_log: options.auth_log.clone(),
     })
 }
 

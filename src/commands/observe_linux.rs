@@ -1,0 +1,160 @@
+//! The Linux observer's wiring: refuse clearly without privileges or
+//! kernel BTF, start every source on its own thread into the observe loop
+//! (eBPF program starts and TCP connections, sshd/sudo logons, the
+//! inventory at start and hourly), and stop them in order on SIGINT,
+//! SIGTERM or the end of `--duration`, so the last flush holds everything.
+
+use crate::commands::observe::ObserveSettings;
+use crate::exit::{fail, NOT_PERMITTED};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use temper_collector::ebpf::live::{EbpfError, ExecSource, TcpSource};
+use temper_collector::linux::auth_follower::AuthSource;
+use temper_collector::linux::read_inventory;
+use temper_collector::live_sink::Sink;
+use temper_collector::Observation;
+use temper_learner::observer::{Observer, SourceHandle, SourceSpec};
+
+/// Set by SIGINT or SIGTERM.
+static SIGNALLED: AtomicBool = AtomicBool::new(false);
+const POLL: Duration = Duration::from_millis(200);
+const INVENTORY_EVERY: Duration = Duration::from_secs(3600);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    SIGNALLED.store(true, Ordering::Relaxed);
+}
+
+pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
+    // SAFETY: the handler only stores to a static atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+    }
+    let host = host_name();
+    // Kernel sources first: a refusal names what is missing before anything is written.
+    let refused = |e: EbpfError| match e {
+        EbpfError::NotPermitted(_) | EbpfError::NoBtf(_) => fail(NOT_PERMITTED, e.to_string()),
+        other => anyhow::Error::from(other),
+    };
+    let exec = ExecSource::load(host.clone(), settings.ring_buffer).map_err(refused)?;
+    let tcp = TcpSource::load(host.clone(), settings.ring_buffer).map_err(refused)?;
+    let auth = settings.auth_log.clone().map(AuthSource::File).or_else(AuthSource::detect);
+    if let Some(dir) = settings.profile.parent() {
+        create_private_dir(dir)?;
+    }
+
+    let mut observer = Observer::open(&settings.profile, settings.flush)?.with_resident_bytes(resident_bytes);
+    let mut source = |name: &str, source: &str, categories: &[&str]| -> Arc<dyn Sink> {
+        let categories = categories.iter().map(|c| c.to_string()).collect();
+        Arc::new(HandleSink(observer.source(SourceSpec {
+            name: name.into(),
+            source: source.into(),
+            host: host.clone(),
+            categories,
+        })))
+    };
+    let exec_sink = source("exec", "ebpf", &["exec", "script"]);
+    // TCP only: without UDP flows this source cannot say a port was unused.
+    let tcp_sink = source("tcp", "ebpf", &[]);
+    let auth_sink = auth.as_ref().map(|_| source("logons", "journal", &["logon"]));
+    let inventory_sink = source("inventory", "inventory", &[]);
+
+    println!("observing {host} into {}", settings.profile.display());
+    println!("  program starts and scripts (eBPF exec), TCP accepts and connects (eBPF)");
+    match &auth {
+        Some(AuthSource::Journal) => println!("  sshd and sudo logons from the journal"),
+        Some(AuthSource::File(path)) => println!("  sshd and sudo logons from {}", path.display()),
+        None => println!("  no journal or auth log found: logons are not observed (--auth-log FILE)"),
+    }
+    println!("  not yet observed on Linux: UDP flows and protocol handshakes (use `temper import pcap`)");
+    println!("SIGINT or SIGTERM stops after writing what was seen");
+
+    let stop_sources = AtomicBool::new(false);
+    let flush_now = AtomicBool::new(false);
+    let deadline = settings.duration.map(|d| Instant::now() + d);
+    std::thread::scope(|scope| {
+        let (stop, host) = (&stop_sources, &host);
+        let mut threads = vec![
+            scope.spawn(move || exec.run(stop, &*exec_sink)),
+            scope.spawn(move || tcp.run(stop, &*tcp_sink)),
+            scope.spawn(move || {
+                let mut last = None::<Instant>;
+                while !stop.load(Ordering::Relaxed) {
+                    if last.is_none_or(|t| t.elapsed() >= INVENTORY_EVERY) {
+                        inventory_sink.send(read_inventory(host));
+                        last = Some(Instant::now());
+                    }
+                    std::thread::sleep(POLL);
+                }
+            }),
+        ];
+        if let (Some(auth), Some(sink)) = (auth, auth_sink) {
+            threads.push(scope.spawn(move || {
+                if let Err(e) = auth.follow(host, stop, &*sink) {
+                    tracing::error!("the logon source stopped: {e}");
+                }
+            }));
+        }
+        scope.spawn(|| {
+            while !SIGNALLED.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
+                std::thread::sleep(POLL);
+            }
+            stop_sources.store(true, Ordering::Relaxed);
+            for thread in threads {
+                let _ = thread.join();
+            }
+            flush_now.store(true, Ordering::Relaxed);
+        });
+        let status = observer.run(&flush_now);
+        // The loop only ends early on an error: release the sources either way.
+        SIGNALLED.store(true, Ordering::Relaxed);
+        let status = status?;
+        println!("stopped after {} flushes, {} observations written", status.flushes, status.observations_written);
+        Ok(())
+    })
+}
+
+fn host_name() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_ascii_lowercase();
+    if name.is_empty() {
+        "unknown".into()
+    } else {
+        name
+    }
+}
+
+/// The profile's directory, created readable by its owner only (the profile itself is 0600).
+fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.as_os_str().is_empty() || dir.exists() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))
+}
+
+/// Resident memory from `/proc/self/statm` (pages).
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    Some(pages * u64::try_from(page).ok()?)
+}
+
+/// The observe loop's per-source channel as a live source's outlet.
+struct HandleSink(SourceHandle);
+
+impl Sink for HandleSink {
+    fn send(&self, observation: Observation) {
+        self.0.send(observation);
+    }
+
+    fn lost(&self, n: u64) {
+        self.0.lost(n);
+    }
+}

@@ -1,0 +1,235 @@
+//! `temper observe` on Linux, end to end on the real kernel: it learns
+//! program starts, TCP accepts and sshd logons (from a real sshd's log)
+//! into the profile; kill -9 loses at most the last flush interval and the
+//! profile opens cleanly; a restart continues the same profile. Needs root
+//! and kernel BTF; skips with a printed reason elsewhere, fails instead when
+//! TEMPER_REQUIRE_LIVE=1. Also checks the systemd unit with systemd-analyze.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use serde_json::Value;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn required() -> bool {
+    std::env::var("TEMPER_REQUIRE_LIVE").is_ok_and(|v| v == "1")
+}
+
+/// Why this host cannot run the live test, if it cannot.
+fn cannot_observe(tools: &[&str]) -> Option<String> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some("observing needs root (eBPF)".into());
+    }
+    if !Path::new("/sys/kernel/btf/vmlinux").exists() {
+        return Some("no kernel BTF".into());
+    }
+    let missing: Vec<&str> = tools.iter().copied().filter(|t| !Path::new(t).exists()).collect();
+    (!missing.is_empty()).then(|| format!("missing: {}", missing.join(", ")))
+}
+
+fn skip(reason: String) {
+    assert!(!required(), "TEMPER_REQUIRE_LIVE=1 but {reason}");
+    eprintln!("skipped: {reason}");
+}
+
+struct Observer(Child);
+impl Drop for Observer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_observe(dir: &Path, extra: &[&str]) -> Observer {
+    Observer(
+        Command::new(env!("CARGO_BIN_EXE_temper"))
+            .args(["observe", "--profile", "p.db", "--flush", "1s"])
+            .args(extra)
+            .current_dir(dir)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn facts(dir: &Path) -> Value {
+    let run = common::ok(dir, &["profile", "show", "--json", "--facts", "--profile", "p.db"]);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+/// The fact key of a dash script.
+const DASH: &str = r#""interpreter":"dash""#;
+
+fn count_of(facts: &Value, needle: &str) -> u64 {
+    facts["hosts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|h| h["fact_list"].as_array().cloned().unwrap_or_default())
+        .filter(|f| f.to_string().contains(needle))
+        .map(|f| f["count"].as_u64().unwrap_or(0))
+        .sum()
+}
+
+#[test]
+fn observe_learns_survives_kill_9_and_resumes() {
+    if let Some(reason) = cannot_observe(&[]) {
+        return skip(reason);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Run through dash by its shebang: an interpreter nothing else here names explicitly.
+    let marker = dir.path().join("temper-marker-script");
+    std::fs::write(&marker, "#!/bin/dash\nexit 0\n").unwrap();
+    std::fs::set_permissions(&marker, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let observer = start_observe(dir.path(), &[]);
+    wait_for("the first flush", || dir.path().join("p.db.status.json").exists());
+    assert!(Command::new(&marker).status().unwrap().success());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let _accepted = listener.accept().unwrap();
+    // Two flush intervals, then no chance to flush again.
+    std::thread::sleep(Duration::from_millis(2500));
+    let mut observer = observer;
+    observer.0.kill().unwrap();
+    observer.0.wait().unwrap();
+
+    let learned = facts(dir.path());
+    assert!(count_of(&learned, DASH) >= 1, "the shebang script was learned as a dash script: {learned}");
+    assert!(learned.to_string().contains(&format!("\"port\":{port}")), "the accept on {port} was learned: {learned}");
+    let before = count_of(&learned, DASH);
+
+    // A restart continues the same profile and stops cleanly at the end of --duration.
+    let restarted = start_observe(dir.path(), &["--duration", "4s"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(Command::new(&marker).status().unwrap().success());
+    let mut restarted = restarted;
+    let status = restarted.0.wait().unwrap();
+    assert!(status.success(), "observe --duration exits 0: {status}");
+    assert!(count_of(&facts(dir.path()), DASH) > before, "the restart added to the same profile");
+    let status = common::ok(dir.path(), &["observe", "--status", "--json", "--profile", "p.db"]);
+    let status: Value = serde_json::from_str(&status.stdout).unwrap();
+    assert!(status["flushes"].as_u64().unwrap() >= 2);
+}
+
+#[test]
+fn sshd_logons_are_learned_with_their_methods() {
+    let sshd = "/usr/sbin/sshd";
+    if let Some(reason) = cannot_observe(&[sshd, "/usr/bin/ssh", "/usr/bin/ssh-keygen"]) {
+        return skip(reason);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let keygen = |file: &Path| {
+        assert!(Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(file)
+            .status()
+            .unwrap()
+            .success())
+    };
+    keygen(&path("host_key"));
+    keygen(&path("client_key"));
+    std::fs::copy(path("client_key.pub"), path("authorized_keys")).unwrap();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    std::fs::write(
+        path("sshd_config"),
+        format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile none\nUsePAM no\nStrictModes no\nPermitRootLogin yes\nPasswordAuthentication yes\nAuthorizedKeysFile {}\n",
+            path("host_key").display(),
+            path("authorized_keys").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(path("sshd.log"), "").unwrap();
+    let _ = std::fs::create_dir_all("/run/sshd");
+    let observer = start_observe(dir.path(), &["--auth-log", path("sshd.log").to_str().unwrap()]);
+    wait_for("the first flush", || path("p.db.status.json").exists());
+    let _sshd = Observer(
+        Command::new(sshd)
+            .arg("-D")
+            .arg("-f")
+            .arg(path("sshd_config"))
+            .arg("-E")
+            .arg(path("sshd.log"))
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("sshd", || TcpStream::connect(("127.0.0.1", port)).is_ok());
+    let ssh = |extra: &[&str]| {
+        Command::new("ssh")
+            .args(["-p", &port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"])
+            .args(extra)
+            .args(["root@127.0.0.1", "true"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let key_login = ssh(&["-o", "BatchMode=yes", "-i", path("client_key").to_str().unwrap()]);
+    assert!(key_login.status.success(), "key login: {}", String::from_utf8_lossy(&key_login.stderr));
+    // A password login, answered (wrongly) by an askpass program: sshd logs "Failed password".
+    let askpass = path("askpass");
+    std::fs::write(&askpass, "#!/bin/sh\necho not-the-password\n").unwrap();
+    std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let password = Command::new("ssh")
+        .args(["-p", &port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"])
+        .args([
+            "-o",
+            "PreferredAuthentications=password",
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "NumberOfPasswordPrompts=1",
+        ])
+        .args(["root@127.0.0.1", "true"])
+        .env("SSH_ASKPASS", &askpass)
+        .env("SSH_ASKPASS_REQUIRE", "force")
+        .env("DISPLAY", ":0")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!password.status.success());
+    wait_for("both logons in the log", || {
+        let log = std::fs::read_to_string(path("sshd.log")).unwrap_or_default();
+        log.contains("Accepted publickey") && log.contains("Failed password")
+    });
+    std::thread::sleep(Duration::from_millis(2500));
+    drop(observer);
+    let learned = facts(dir.path()).to_string();
+    assert!(learned.contains(r#""method":"publickey""#) && learned.contains(r#""service":"sshd""#), "{learned}");
+    assert!(learned.contains(r#""method":"password""#), "the password attempt: {learned}");
+}
+
+#[test]
+fn the_systemd_unit_verifies() {
+    let analyze = "/usr/bin/systemd-analyze";
+    if !Path::new(analyze).exists() {
+        assert!(!required(), "TEMPER_REQUIRE_LIVE=1 but systemd-analyze is missing");
+        eprintln!("skipped: systemd-analyze is missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let unit =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/packaging/temper-observe.service")).unwrap();
+    let unit = unit.replace("/usr/local/bin/temper", env!("CARGO_BIN_EXE_temper"));
+    let path = dir.path().join("temper-observe.service");
+    std::fs::write(&path, unit).unwrap();
+    let out = Command::new(analyze).arg("verify").arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !stderr.contains("temper-observe.service"), "{stderr}");
+}
