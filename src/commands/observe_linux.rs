@@ -37,7 +37,7 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
         EbpfError::NotPermitted(_) | EbpfError::NoBtf(_) => fail(NOT_PERMITTED, e.to_string()),
         other => anyhow::Error::from(other),
     };
-    let exec = ExecSource::load(host.clone(), settings.ring_buffer).map_err(refused)?;
+    let exec = ExecSource::load(host.clone(), settings.ring_buffer).map_err(refused)?.skip_own_children();
     let tcp = TcpSource::load(host.clone(), settings.ring_buffer).map_err(refused)?;
     let auth = settings.auth_log.clone().map(AuthSource::File).or_else(AuthSource::detect);
     if let Some(dir) = settings.profile.parent() {

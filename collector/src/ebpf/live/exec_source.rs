@@ -30,6 +30,7 @@ pub struct ExecSource {
     host: String,
     users: HashMap<u32, String>,
     users_read: Instant,
+    skip_own_children: bool,
 }
 
 impl ExecSource {
@@ -54,12 +55,27 @@ impl ExecSource {
         program.load("sched_process_exec", &btf).map_err(|e| EbpfError::from_load("exec", &e))?;
         program.attach().map_err(|e| EbpfError::from_load("exec", &e))?;
         let ring = RingReader::take(&mut bpf, "exec", "exec_events", "exec_lost")?;
-        Ok(ExecSource { _bpf: bpf, ring, host: host.into(), users: read_users(), users_read: Instant::now() })
+        Ok(ExecSource {
+            _bpf: bpf,
+            ring,
+            host: host.into(),
+            users: read_users(),
+            users_read: Instant::now(),
+            skip_own_children: false,
+        })
+    }
+
+    /// Leaves out what this process runs itself (the observer's inventory
+    /// runs `systemctl`, `testparm`, `sshd -T`: not uses of the host).
+    pub fn skip_own_children(mut self) -> Self {
+        self.skip_own_children = true;
+        self
     }
 
     /// Reads records until `stop` is set, handing observations to `sink`.
     pub fn run(mut self, stop: &AtomicBool, sink: &dyn Sink) {
         let own_pid = std::process::id();
+        let skip_own = self.skip_own_children;
         loop {
             let stopping = stop.load(Ordering::Relaxed);
             if !stopping {
@@ -73,9 +89,7 @@ impl ExecSource {
                     sink.lost(1);
                     return;
                 };
-                // What Temper itself runs (the inventory's systemctl, testparm, sshd -T)
-                // is not a use of the host.
-                if event.ppid == own_pid || event.pid == own_pid {
+                if skip_own && (event.ppid == own_pid || event.pid == own_pid) {
                     return;
                 }
                 if !users.contains_key(&event.uid) && users_read.elapsed() > PASSWD_REFRESH {
