@@ -39,6 +39,12 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
     };
     let exec = ExecSource::load(host.clone(), settings.ring_buffer).map_err(refused)?.skip_own_children();
     let tcp = TcpSource::load(host.clone(), settings.ring_buffer).map_err(refused)?;
+    // Loading parsed the kernel's BTF (megabytes, now freed): give that memory back.
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim only releases free heap memory; no pointer is invalidated.
+    unsafe {
+        libc::malloc_trim(0);
+    }
     let auth = settings.auth_log.clone().map(AuthSource::File).or_else(AuthSource::detect);
     if let Some(dir) = settings.profile.parent() {
         create_private_dir(dir)?;
