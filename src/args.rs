@@ -141,6 +141,10 @@ pub struct ObserveOptions {
     #[cfg(target_os = "linux")]
     #[arg(long)]
     pub auth_log: Option<PathBuf>,
+    /// Read Samba `full_audit` share use from this log file [default: the journal, `smbd_audit`].
+    #[cfg(target_os = "linux")]
+    #[arg(long)]
+    pub samba_audit_log: Option<PathBuf>,
 }
 
 /// Which host observations from packet captures (and `.evtx` files) belong to.

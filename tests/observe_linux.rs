@@ -233,3 +233,63 @@ fn the_systemd_unit_verifies() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && !stderr.contains("temper-observe.service"), "{stderr}");
 }
+
+#[test]
+fn samba_share_use_is_learned_from_full_audit() {
+    let modules = "/usr/lib/x86_64-linux-gnu/samba/vfs/full_audit.so";
+    if let Some(reason) = cannot_observe(&["/usr/sbin/smbd", "/usr/bin/smbclient", modules]) {
+        return skip(reason);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    for sub in ["share", "state"] {
+        std::fs::create_dir_all(path(sub)).unwrap();
+    }
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let state = path("state");
+    let state = state.display();
+    // Temper's full_audit lines, written to Samba's own log instead of syslog.
+    let audit = temper_collector::linux::samba_audit::SMB_CONF_LINES.replace('\n', "\n  ");
+    std::fs::write(
+        path("smb.conf"),
+        format!(
+            "[global]\n  server role = standalone server\n  smb ports = {port}\n  interfaces = lo\n  bind interfaces only = yes\n  \
+             log file = {log}\n  log level = 1\n  lock directory = {state}\n  state directory = {state}\n  cache directory = {state}\n  \
+             pid directory = {state}\n  private dir = {state}\n  ncalrpc dir = {state}\n  map to guest = Bad User\n  \
+             {audit}\n  full_audit:syslog = no\n[docs]\n  path = {share}\n  read only = no\n  guest ok = yes\n  force user = root\n",
+            log = path("smbd.log").display(),
+            share = path("share").display(),
+        ),
+    )
+    .unwrap();
+    std::fs::write(path("smbd.log"), "").unwrap();
+    std::fs::write(path("upload.txt"), "scanned page").unwrap();
+    let observer = start_observe(dir.path(), &["--samba-audit-log", path("smbd.log").to_str().unwrap()]);
+    wait_for("the first flush", || path("p.db.status.json").exists());
+    let _smbd = Observer(
+        Command::new("/usr/sbin/smbd")
+            .args(["-F", "--no-process-group", "-s"])
+            .arg(path("smb.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("smbd", || TcpStream::connect(("127.0.0.1", port)).is_ok());
+    let commands = format!("put {} up.txt; get up.txt {}", path("upload.txt").display(), path("down.txt").display());
+    let client = Command::new("smbclient")
+        .args(["-p", &port.to_string(), "-N", "//127.0.0.1/docs", "-c", &commands])
+        .output()
+        .unwrap();
+    assert!(client.status.success(), "smbclient: {}", String::from_utf8_lossy(&client.stderr));
+    wait_for("the audit lines", || {
+        std::fs::read_to_string(path("smbd.log")).unwrap_or_default().contains("create_file|ok")
+    });
+    std::thread::sleep(Duration::from_millis(2500));
+    drop(observer);
+    let learned = facts(dir.path()).to_string();
+    for access in ["write", "read"] {
+        let key = format!(r#""kind":"share","protocol":"smb","share":"docs","access":"{access}""#);
+        assert!(learned.contains(&key), "{access} on docs: {learned}");
+    }
+}

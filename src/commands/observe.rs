@@ -31,6 +31,8 @@ pub struct ObserveSettings {
     pub ring_buffer: u32,
     #[cfg(target_os = "linux")]
     pub auth_log: Option<PathBuf>,
+    #[cfg(target_os = "linux")]
+    pub samba_audit_log: Option<PathBuf>,
 }
 
 #[cfg(windows)]
@@ -94,6 +96,8 @@ fn settings(profile: Option<PathBuf>, options: &ObserveOptions) -> anyhow::Resul
         ring_buffer: options.ring_buffer,
         #[cfg(target_os = "linux")]
         auth_log: options.auth_log.clone(),
+        #[cfg(target_os = "linux")]
+        samba_audit_log: options.samba_audit_log.clone(),
     })
 }
 

@@ -10,8 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use temper_collector::ebpf::live::{EbpfError, ExecSource, TcpSource};
-use temper_collector::linux::auth_follower::AuthSource;
+use temper_collector::linux::log_follower::{LogKind, LogSource};
 use temper_collector::linux::read_inventory;
+use temper_collector::linux::samba_audit;
 use temper_collector::live_sink::Sink;
 use temper_collector::Observation;
 use temper_learner::observer::{Observer, SourceHandle, SourceSpec};
@@ -45,7 +46,8 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
     unsafe {
         libc::malloc_trim(0);
     }
-    let auth = settings.auth_log.clone().map(AuthSource::File).or_else(AuthSource::detect);
+    let auth = settings.auth_log.clone().map(LogSource::File).or_else(LogSource::detect);
+    let samba = samba_audit_source(settings);
     if let Some(dir) = settings.profile.parent() {
         create_private_dir(dir)?;
     }
@@ -64,14 +66,26 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
     // TCP only: without UDP flows this source cannot say a port was unused.
     let tcp_sink = source("tcp", "ebpf", &[]);
     let auth_sink = auth.as_ref().map(|_| source("logons", "journal", &["logon"]));
+    // Shares are attested only while Samba writes Temper's audit lines.
+    let samba_sink = samba
+        .as_ref()
+        .map(|(_, configured)| source("samba-audit", "journal", if *configured { &["share"] } else { &[] }));
     let inventory_sink = source("inventory", "inventory", &[]);
 
     println!("observing {host} into {}", settings.profile.display());
     println!("  program starts and scripts (eBPF exec), TCP accepts and connects (eBPF)");
     match &auth {
-        Some(AuthSource::Journal) => println!("  sshd and sudo logons from the journal"),
-        Some(AuthSource::File(path)) => println!("  sshd and sudo logons from {}", path.display()),
+        Some(LogSource::Journal) => println!("  sshd and sudo logons from the journal"),
+        Some(LogSource::File(path)) => println!("  sshd and sudo logons from {}", path.display()),
         None => println!("  no journal or auth log found: logons are not observed (--auth-log FILE)"),
+    }
+    match &samba {
+        Some((_, true)) => println!("  Samba share use from full_audit"),
+        Some((_, false)) => println!(
+            "  Samba shares are not observed: add to smb.conf [global] (then `smbcontrol smbd reload-config`):\n{}",
+            samba_audit::SMB_CONF_LINES.lines().map(|l| format!("      {l}")).collect::<Vec<_>>().join("\n")
+        ),
+        None => {}
     }
     println!("  not yet observed on Linux: UDP flows and protocol handshakes (use `temper import pcap`)");
     println!("SIGINT or SIGTERM stops after writing what was seen");
@@ -97,8 +111,15 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
         ];
         if let (Some(auth), Some(sink)) = (auth, auth_sink) {
             threads.push(scope.spawn(move || {
-                if let Err(e) = auth.follow(host, stop, &*sink) {
+                if let Err(e) = auth.follow(LogKind::Logons, host, stop, &*sink) {
                     tracing::error!("the logon source stopped: {e}");
+                }
+            }));
+        }
+        if let (Some((samba, _)), Some(sink)) = (samba, samba_sink) {
+            threads.push(scope.spawn(move || {
+                if let Err(e) = samba.follow(LogKind::SambaAudit, host, stop, &*sink) {
+                    tracing::error!("the Samba audit source stopped: {e}");
                 }
             }));
         }
@@ -119,6 +140,23 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
         println!("stopped after {} flushes, {} observations written", status.flushes, status.observations_written);
         Ok(())
     })
+}
+
+/// Where Samba audit lines come from, and whether smb.conf asks for
+/// Temper's (only then is share use attested). `None`: no Samba here.
+fn samba_audit_source(settings: &ObserveSettings) -> Option<(LogSource, bool)> {
+    let testparm = std::process::Command::new("testparm").args(["-s", "--suppress-prompt"]).output().ok()?;
+    let config = String::from_utf8_lossy(&testparm.stdout);
+    let configured = config.lines().any(|l| {
+        let l = l.trim();
+        l.starts_with("full_audit:prefix") && l.contains(samba_audit::PREFIX)
+    });
+    let source = settings
+        .samba_audit_log
+        .clone()
+        .map(LogSource::File)
+        .or_else(|| std::path::Path::new("/run/systemd/journal/socket").exists().then_some(LogSource::Journal))?;
+    Some((source, configured))
 }
 
 fn host_name() -> String {

@@ -4,13 +4,14 @@
 //! on this host.
 
 pub mod accounts;
-#[cfg(target_os = "linux")]
-pub mod auth_follower;
 pub mod auth_log;
 pub mod kernel_modules;
+#[cfg(target_os = "linux")]
+pub mod log_follower;
 pub mod nfs_exports;
 #[cfg(target_os = "linux")]
 mod reader;
+pub mod samba_audit;
 pub mod samba_shares;
 pub mod sshd_settings;
 pub mod systemd_units;

@@ -1,11 +1,13 @@
-//! Follows sshd and sudo messages live (Linux only): from the journal
-//! (`journalctl -f -o json`, which survives rotation and restarts of
-//! journald) when systemd's journal runs, else by tailing an auth log file
-//! (`/var/log/auth.log`, `/var/log/secure`, or one given), reopening it
-//! when it is rotated.
+//! Follows log messages live (Linux only): sshd and sudo logons, and
+//! Samba `full_audit` share use. From the journal (`journalctl -f -o json`,
+//! which survives rotation and restarts of journald) when systemd's journal
+//! runs, else by tailing a log file (`/var/log/auth.log`, `/var/log/secure`,
+//! or one given), reopening it when it is rotated.
 
 use super::auth_log::{parse_auth_message, split_syslog, Program};
+use super::samba_audit::parse_audit_line;
 use crate::live_sink::Sink;
+use crate::observation::Observation;
 use chrono::{DateTime, Utc};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
@@ -14,27 +16,59 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// Where logons are read from.
+/// Where messages are read from.
 #[derive(Debug, Clone, PartialEq)]
-pub enum AuthSource {
+pub enum LogSource {
     Journal,
     File(PathBuf),
 }
 
-impl AuthSource {
-    /// The journal when it runs here, else the first auth log that exists.
-    pub fn detect() -> Option<AuthSource> {
-        if Path::new("/run/systemd/journal/socket").exists() && which("journalctl") {
-            return Some(AuthSource::Journal);
+/// What is read from the messages.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LogKind {
+    /// sshd and sudo logons.
+    Logons,
+    /// Samba `full_audit` lines with Temper's prefix.
+    SambaAudit,
+}
+
+impl LogKind {
+    fn identifiers(self) -> &'static [&'static str] {
+        match self {
+            LogKind::Logons => &["sshd", "sshd-session", "sudo"],
+            LogKind::SambaAudit => &["smbd_audit"],
         }
-        ["/var/log/auth.log", "/var/log/secure"].iter().map(PathBuf::from).find(|p| p.exists()).map(AuthSource::File)
+    }
+
+    fn parse(self, identifier: Option<&str>, line: &str, host: &str, time: DateTime<Utc>) -> Option<Observation> {
+        match self {
+            LogKind::SambaAudit => parse_audit_line(line, host, time),
+            LogKind::Logons => {
+                let (program, message) = match identifier {
+                    Some("sudo") => (Program::Sudo, line),
+                    Some(_) => (Program::Sshd, line),
+                    None => split_syslog(line),
+                };
+                parse_auth_message(program, message, host, time)
+            }
+        }
+    }
+}
+
+impl LogSource {
+    /// The journal when it runs here, else the first auth log that exists.
+    pub fn detect() -> Option<LogSource> {
+        if Path::new("/run/systemd/journal/socket").exists() && which("journalctl") {
+            return Some(LogSource::Journal);
+        }
+        ["/var/log/auth.log", "/var/log/secure"].iter().map(PathBuf::from).find(|p| p.exists()).map(LogSource::File)
     }
 
     /// Reads until `stop` is set; only messages written from now on count.
-    pub fn follow(&self, host: &str, stop: &AtomicBool, sink: &dyn Sink) -> std::io::Result<()> {
+    pub fn follow(&self, kind: LogKind, host: &str, stop: &AtomicBool, sink: &dyn Sink) -> std::io::Result<()> {
         match self {
-            AuthSource::Journal => follow_journal(host, stop, sink),
-            AuthSource::File(path) => follow_file(path, host, stop, sink),
+            LogSource::Journal => follow_journal(kind, host, stop, sink),
+            LogSource::File(path) => follow_file(path, kind, host, stop, sink),
         }
     }
 }
@@ -51,11 +85,11 @@ impl Drop for KillOnDrop {
     }
 }
 
-fn follow_journal(host: &str, stop: &AtomicBool, sink: &dyn Sink) -> std::io::Result<()> {
+fn follow_journal(kind: LogKind, host: &str, stop: &AtomicBool, sink: &dyn Sink) -> std::io::Result<()> {
     let mut child = KillOnDrop(
         Command::new("journalctl")
             .args(["-f", "-n", "0", "-o", "json", "--no-pager"])
-            .args(["SYSLOG_IDENTIFIER=sshd", "SYSLOG_IDENTIFIER=sshd-session", "SYSLOG_IDENTIFIER=sudo"])
+            .args(kind.identifiers().iter().map(|id| format!("SYSLOG_IDENTIFIER={id}")))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()?,
@@ -77,10 +111,6 @@ fn follow_journal(host: &str, stop: &AtomicBool, sink: &dyn Sink) -> std::io::Re
                 sink.lost(1);
                 continue;
             };
-            let program = match entry["SYSLOG_IDENTIFIER"].as_str() {
-                Some("sudo") => Program::Sudo,
-                _ => Program::Sshd,
-            };
             // MESSAGE is text, or an array of bytes when it is not UTF-8.
             let message = match &entry["MESSAGE"] {
                 serde_json::Value::String(text) => text.clone(),
@@ -95,7 +125,7 @@ fn follow_journal(host: &str, stop: &AtomicBool, sink: &dyn Sink) -> std::io::Re
                 .and_then(|t| t.parse::<i64>().ok())
                 .and_then(DateTime::from_timestamp_micros)
                 .unwrap_or_else(Utc::now);
-            if let Some(obs) = parse_auth_message(program, &message, host, time) {
+            if let Some(obs) = kind.parse(entry["SYSLOG_IDENTIFIER"].as_str(), &message, host, time) {
                 sink.send(obs);
             }
         }
@@ -103,7 +133,7 @@ fn follow_journal(host: &str, stop: &AtomicBool, sink: &dyn Sink) -> std::io::Re
     Ok(())
 }
 
-fn follow_file(path: &Path, host: &str, stop: &AtomicBool, sink: &dyn Sink) -> std::io::Result<()> {
+fn follow_file(path: &Path, kind: LogKind, host: &str, stop: &AtomicBool, sink: &dyn Sink) -> std::io::Result<()> {
     let open = |from_end: bool| -> std::io::Result<(std::fs::File, u64)> {
         let mut file = std::fs::File::open(path)?;
         let inode = file.metadata()?.ino();
@@ -121,8 +151,7 @@ fn follow_file(path: &Path, host: &str, stop: &AtomicBool, sink: &dyn Sink) -> s
             pending.push_str(&String::from_utf8_lossy(&buffer[..n]));
             while let Some(end) = pending.find('\n') {
                 let line: String = pending.drain(..=end).collect();
-                let (program, message) = split_syslog(line.trim_end());
-                if let Some(obs) = parse_auth_message(program, message, host, Utc::now()) {
+                if let Some(obs) = kind.parse(None, line.trim_end(), host, Utc::now()) {
                     sink.send(obs);
                 }
             }
