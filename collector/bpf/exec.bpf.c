@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "ring_wakeup.h"
 
 #define COMM_LEN 16
 #define PATH_LEN 256
@@ -77,7 +78,7 @@ int BPF_PROG(temper_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	event->argv_len = 0;
 	if (len > 0 && bpf_probe_read_user(event->argv, len, (const void *)start) == 0)
 		event->argv_len = len;
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, wakeup_flags(&exec_events));
 	return 0;
 }
 

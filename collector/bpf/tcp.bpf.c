@@ -13,6 +13,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include "ring_wakeup.h"
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
 
@@ -111,7 +112,7 @@ int BPF_PROG(temper_tcp, const struct sock *sk, const int old, const int new)
 			bpf_map_delete_elem(&connecting, &sock);
 		}
 	}
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, wakeup_flags(&tcp_events));
 	return 0;
 }
 
