@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use temper_collector::live_sink::Sink;
 use temper_collector::{Coverage, Event, Observation};
 
 /// Observations waiting between the sources and the aggregator. The
@@ -48,6 +49,17 @@ struct Counters {
 pub struct SourceHandle {
     tx: SyncSender<Observation>,
     counters: Arc<Counters>,
+}
+
+/// A handle is the outlet live sources write to.
+impl Sink for SourceHandle {
+    fn send(&self, obs: Observation) {
+        SourceHandle::send(self, obs)
+    }
+
+    fn lost(&self, n: u64) {
+        SourceHandle::lost(self, n)
+    }
 }
 
 impl SourceHandle {

@@ -14,8 +14,7 @@ use temper_collector::linux::log_follower::{LogKind, LogSource};
 use temper_collector::linux::read_inventory;
 use temper_collector::linux::samba_audit;
 use temper_collector::live_sink::Sink;
-use temper_collector::Observation;
-use temper_learner::observer::{Observer, SourceHandle, SourceSpec};
+use temper_learner::observer::{Observer, SourceSpec};
 
 /// Set by SIGINT or SIGTERM.
 static SIGNALLED: AtomicBool = AtomicBool::new(false);
@@ -55,12 +54,12 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
     let mut observer = Observer::open(&settings.profile, settings.flush)?.with_resident_bytes(resident_bytes);
     let mut source = |name: &str, source: &str, categories: &[&str]| -> Arc<dyn Sink> {
         let categories = categories.iter().map(|c| c.to_string()).collect();
-        Arc::new(HandleSink(observer.source(SourceSpec {
+        Arc::new(observer.source(SourceSpec {
             name: name.into(),
             source: source.into(),
             host: host.clone(),
             categories,
-        })))
+        }))
     };
     let exec_sink = source("exec", "ebpf", &["exec", "script"]);
     // TCP only: without UDP flows this source cannot say a port was unused.
@@ -188,17 +187,4 @@ fn resident_bytes() -> Option<u64> {
     // SAFETY: sysconf has no preconditions.
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     Some(pages * u64::try_from(page).ok()?)
-}
-
-/// The observe loop's per-source channel as a live source's outlet.
-struct HandleSink(SourceHandle);
-
-impl Sink for HandleSink {
-    fn send(&self, observation: Observation) {
-        self.0.send(observation);
-    }
-
-    fn lost(&self, n: u64) {
-        self.0.lost(n);
-    }
 }

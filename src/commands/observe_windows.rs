@@ -13,8 +13,7 @@ use temper_collector::windows::live::{
     PACKET_CATEGORIES,
 };
 use temper_collector::windows::port_filter::PortFilter;
-use temper_collector::Observation;
-use temper_learner::observer::{Observer, SourceHandle, SourceSpec};
+use temper_learner::observer::{Observer, SourceSpec};
 use windows::core::BOOL;
 use windows::Win32::System::Console::SetConsoleCtrlHandler;
 
@@ -68,7 +67,7 @@ pub fn run(
     let rdp_port = state.rdp_port.unwrap_or(RDP_DEFAULT_PORT);
     let mut source = |name: &str, source: &str, categories: Vec<String>| -> Arc<dyn Sink> {
         let spec = SourceSpec { name: name.into(), source: source.into(), host: host.clone(), categories };
-        Arc::new(HandleSink(observer.source(spec)))
+        Arc::new(observer.source(spec))
     };
     let strings = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     // A source that fails to start fails the command before the first flush,
@@ -142,18 +141,5 @@ fn report_audit_gaps(state: &WindowsHostState, say: &dyn Fn(&str)) {
         let categories =
             if gap.categories.is_empty() { "evidence only".to_string() } else { gap.categories.join(", ") };
         say(&format!("  {} [{categories}]\n      {}", gap.setting, gap.enable));
-    }
-}
-
-/// The observe loop's per-source channel as a live source's outlet.
-struct HandleSink(SourceHandle);
-
-impl Sink for HandleSink {
-    fn send(&self, observation: Observation) {
-        self.0.send(observation);
-    }
-
-    fn lost(&self, n: u64) {
-        self.0.lost(n);
     }
 }
