@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use temper_collector::ebpf::live::{EbpfError, ExecSource, DEFAULT_RING_BYTES};
+use temper_collector::ebpf::live::{kernel_btf, EbpfError, ExecSource, DEFAULT_RING_BYTES};
 use temper_collector::live_sink::Sink;
 use temper_collector::{Event, Observation};
 use temper_learner::{Aggregator, FactKey};
@@ -33,7 +33,7 @@ impl Sink for Collected {
 /// The loaded program, or None with the printed reason it cannot load here.
 fn load() -> Option<ExecSource> {
     let required = std::env::var("TEMPER_REQUIRE_LIVE").is_ok_and(|v| v == "1");
-    match ExecSource::load("testhost", DEFAULT_RING_BYTES) {
+    match kernel_btf().and_then(|btf| ExecSource::load(&btf, "testhost", DEFAULT_RING_BYTES)) {
         Ok(source) => Some(source),
         Err(error @ (EbpfError::NotPermitted(_) | EbpfError::NoBtf(_))) if !required => {
             eprintln!("skipped: {error}");

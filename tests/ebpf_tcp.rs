@@ -10,7 +10,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use temper_collector::ebpf::live::{EbpfError, TcpSource, DEFAULT_RING_BYTES};
+use temper_collector::ebpf::live::{kernel_btf, EbpfError, TcpSource, DEFAULT_RING_BYTES};
 use temper_collector::live_sink::Sink;
 use temper_collector::{Observation, Role};
 
@@ -36,7 +36,7 @@ fn own_comm() -> String {
 #[test]
 fn accepts_belong_to_the_listener_and_connects_to_the_connector() {
     let required = std::env::var("TEMPER_REQUIRE_LIVE").is_ok_and(|v| v == "1");
-    let source = match TcpSource::load("testhost", DEFAULT_RING_BYTES) {
+    let source = match kernel_btf().and_then(|btf| TcpSource::load(&btf, "testhost", DEFAULT_RING_BYTES)) {
         Ok(source) => source,
         Err(error @ (EbpfError::NotPermitted(_) | EbpfError::NoBtf(_))) if !required => {
             eprintln!("skipped: {error}");

@@ -9,7 +9,7 @@ use crate::exit::{fail, NOT_PERMITTED};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use temper_collector::ebpf::live::{EbpfError, ExecSource, TcpSource};
+use temper_collector::ebpf::live::{kernel_btf, EbpfError, ExecSource, TcpSource};
 use temper_collector::linux::log_follower::{LogKind, LogSource};
 use temper_collector::linux::read_inventory;
 use temper_collector::linux::samba_audit;
@@ -37,8 +37,10 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
         EbpfError::NotPermitted(_) | EbpfError::NoBtf(_) => fail(NOT_PERMITTED, e.to_string()),
         other => anyhow::Error::from(other),
     };
-    let exec = ExecSource::load(host.clone(), settings.ring_buffer).map_err(refused)?.skip_own_children();
-    let tcp = TcpSource::load(host.clone(), settings.ring_buffer).map_err(refused)?;
+    let btf = kernel_btf().map_err(refused)?;
+    let exec = ExecSource::load(&btf, host.clone(), settings.ring_buffer).map_err(refused)?.skip_own_children();
+    let tcp = TcpSource::load(&btf, host.clone(), settings.ring_buffer).map_err(refused)?;
+    drop(btf);
     // Loading parsed the kernel's BTF (megabytes, now freed): give that memory back.
     #[cfg(target_env = "gnu")]
     // SAFETY: malloc_trim only releases free heap memory; no pointer is invalidated.

@@ -6,9 +6,11 @@
 mod boot_clock;
 mod error;
 mod exec_source;
+mod program;
 mod ring_reader;
 mod tcp_source;
 
 pub use error::EbpfError;
 pub use exec_source::{ExecSource, DEFAULT_RING_BYTES};
+pub use program::kernel_btf;
 pub use tcp_source::TcpSource;

@@ -2,13 +2,18 @@
 //! every kernel source: wait, drain, report what the program could not
 //! put in the buffer.
 
+use super::boot_clock::BootClock;
 use super::error::EbpfError;
 use crate::live_sink::Sink;
 use aya::maps::{MapData, PerCpuArray, RingBuf};
 use aya::Ebpf;
 use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-pub struct RingReader {
+/// How long a wait lasts before the stop flag is looked at and the ring drained.
+const WAKE_MS: i32 = 200;
+
+pub(super) struct RingReader {
     ring: RingBuf<MapData>,
     lost: PerCpuArray<MapData, u64>,
     lost_reported: u64,
@@ -25,22 +30,36 @@ impl RingReader {
         Ok(RingReader { ring, lost, lost_reported: 0 })
     }
 
-    /// Waits up to `ms` for records.
-    pub fn wait(&self, ms: i32) {
+    /// Reads until `stop` is set: waits for records (programs wake the
+    /// reader per batch, so it also drains every [`WAKE_MS`]), hands each to
+    /// `each` with the boot clock to date it, and reports what the program
+    /// lost. What arrived before the stop is still read.
+    pub fn run(&mut self, stop: &AtomicBool, sink: &dyn Sink, mut each: impl FnMut(&[u8], BootClock)) {
+        loop {
+            let stopping = stop.load(Ordering::Relaxed);
+            if !stopping {
+                self.wait(WAKE_MS);
+            }
+            // Re-read each round: the wall clock may have been stepped.
+            let clock = BootClock::now();
+            while let Some(item) = self.ring.next() {
+                each(&item, clock);
+            }
+            self.report_lost(sink);
+            if stopping {
+                return;
+            }
+        }
+    }
+
+    fn wait(&self, ms: i32) {
         let mut poll = libc::pollfd { fd: self.ring.as_raw_fd(), events: libc::POLLIN, revents: 0 };
         // SAFETY: one valid pollfd for the duration of the call.
         unsafe { libc::poll(&mut poll, 1, ms) };
     }
 
-    /// Hands every record waiting to `each`.
-    pub fn drain(&mut self, mut each: impl FnMut(&[u8])) {
-        while let Some(item) = self.ring.next() {
-            each(&item);
-        }
-    }
-
     /// Events the program could not put in the ring buffer (it was full).
-    pub fn report_lost(&mut self, sink: &dyn Sink) {
+    fn report_lost(&mut self, sink: &dyn Sink) {
         let Ok(per_cpu) = self.lost.get(&0, 0) else { return };
         let total: u64 = per_cpu.iter().sum();
         if total > self.lost_reported {
