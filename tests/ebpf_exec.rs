@@ -5,47 +5,23 @@
 //! instead when TEMPER_REQUIRE_LIVE=1.
 #![cfg(target_os = "linux")]
 
+mod common;
+
+use common::{load_kernel_source, Collected};
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
-use temper_collector::ebpf::live::{kernel_btf, EbpfError, ExecSource, DEFAULT_RING_BYTES};
-use temper_collector::live_sink::Sink;
+use temper_collector::ebpf::live::{ExecSource, DEFAULT_RING_BYTES};
 use temper_collector::{Event, Observation};
 use temper_learner::{Aggregator, FactKey};
 
-#[derive(Default)]
-struct Collected {
-    observations: Mutex<Vec<Observation>>,
-    lost: AtomicU64,
-}
-
-impl Sink for Collected {
-    fn send(&self, observation: Observation) {
-        self.observations.lock().unwrap().push(observation);
-    }
-    fn lost(&self, n: u64) {
-        self.lost.fetch_add(n, Ordering::Relaxed);
-    }
-}
-
-/// The loaded program, or None with the printed reason it cannot load here.
-fn load() -> Option<ExecSource> {
-    let required = std::env::var("TEMPER_REQUIRE_LIVE").is_ok_and(|v| v == "1");
-    match kernel_btf().and_then(|btf| ExecSource::load(&btf, "testhost", DEFAULT_RING_BYTES)) {
-        Ok(source) => Some(source),
-        Err(error @ (EbpfError::NotPermitted(_) | EbpfError::NoBtf(_))) if !required => {
-            eprintln!("skipped: {error}");
-            None
-        }
-        Err(error) => panic!("the exec program must load here: {error}"),
-    }
-}
-
 #[test]
 fn program_starts_become_scripts_and_execs() {
-    let Some(source) = load() else { return };
+    let Some(source) = load_kernel_source("exec", |btf| ExecSource::load(btf, "testhost", DEFAULT_RING_BYTES)) else {
+        return;
+    };
     let sink = Arc::new(Collected::default());
     let stop = Arc::new(AtomicBool::new(false));
     let reader = {

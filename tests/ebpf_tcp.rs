@@ -5,29 +5,16 @@
 //! printed reason elsewhere, fails instead when TEMPER_REQUIRE_LIVE=1.
 #![cfg(target_os = "linux")]
 
+mod common;
+
+use common::{load_kernel_source, Collected};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
-use temper_collector::ebpf::live::{kernel_btf, EbpfError, TcpSource, DEFAULT_RING_BYTES};
-use temper_collector::live_sink::Sink;
-use temper_collector::{Observation, Role};
-
-#[derive(Default)]
-struct Collected {
-    observations: Mutex<Vec<Observation>>,
-    lost: AtomicU64,
-}
-
-impl Sink for Collected {
-    fn send(&self, observation: Observation) {
-        self.observations.lock().unwrap().push(observation);
-    }
-    fn lost(&self, n: u64) {
-        self.lost.fetch_add(n, Ordering::Relaxed);
-    }
-}
+use temper_collector::ebpf::live::{TcpSource, DEFAULT_RING_BYTES};
+use temper_collector::Role;
 
 fn own_comm() -> String {
     std::fs::read_to_string("/proc/self/comm").unwrap().trim().to_string()
@@ -35,14 +22,8 @@ fn own_comm() -> String {
 
 #[test]
 fn accepts_belong_to_the_listener_and_connects_to_the_connector() {
-    let required = std::env::var("TEMPER_REQUIRE_LIVE").is_ok_and(|v| v == "1");
-    let source = match kernel_btf().and_then(|btf| TcpSource::load(&btf, "testhost", DEFAULT_RING_BYTES)) {
-        Ok(source) => source,
-        Err(error @ (EbpfError::NotPermitted(_) | EbpfError::NoBtf(_))) if !required => {
-            eprintln!("skipped: {error}");
-            return;
-        }
-        Err(error) => panic!("the tcp program must load here: {error}"),
+    let Some(source) = load_kernel_source("tcp", |btf| TcpSource::load(btf, "testhost", DEFAULT_RING_BYTES)) else {
+        return;
     };
     let sink = Arc::new(Collected::default());
     let stop = Arc::new(AtomicBool::new(false));

@@ -43,10 +43,11 @@ pub fn demo_dir() -> PathBuf {
     .join("out")
 }
 
-/// The pcap corpus, or None (with a printed reason) when TEMPER_CORPUS is unset.
-pub fn pcap_corpus() -> Option<std::path::PathBuf> {
+/// A part of the shared corpus (`pcap`, `evtx`), or None (with a printed
+/// reason) when TEMPER_CORPUS is unset.
+pub fn corpus(part: &str) -> Option<PathBuf> {
     match std::env::var_os("TEMPER_CORPUS") {
-        Some(dir) => Some(std::path::PathBuf::from(dir).join("pcap")),
+        Some(dir) => Some(PathBuf::from(dir).join(part)),
         None => {
             eprintln!("skipped: TEMPER_CORPUS is not set");
             None
@@ -54,13 +55,46 @@ pub fn pcap_corpus() -> Option<std::path::PathBuf> {
     }
 }
 
-/// The `.evtx` corpus, or None (with a printed reason) when TEMPER_CORPUS is unset.
+pub fn pcap_corpus() -> Option<PathBuf> {
+    corpus("pcap")
+}
+
 pub fn evtx_corpus() -> Option<PathBuf> {
-    match std::env::var_os("TEMPER_CORPUS") {
-        Some(dir) => Some(PathBuf::from(dir).join("evtx")),
-        None => {
-            eprintln!("skipped: TEMPER_CORPUS is not set");
+    corpus("evtx")
+}
+
+/// A live source's outlet that keeps everything, for tests of the sources.
+#[derive(Default)]
+pub struct Collected {
+    pub observations: std::sync::Mutex<Vec<temper_collector::Observation>>,
+    pub lost: std::sync::atomic::AtomicU64,
+}
+
+impl temper_collector::live_sink::Sink for Collected {
+    fn send(&self, observation: temper_collector::Observation) {
+        self.observations.lock().unwrap().push(observation);
+    }
+    fn lost(&self, n: u64) {
+        self.lost.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// A kernel source loaded with the kernel's BTF, or None with the printed
+/// reason it cannot load here (no root, no BTF); that is a failure instead
+/// when TEMPER_REQUIRE_LIVE=1.
+#[cfg(target_os = "linux")]
+pub fn load_kernel_source<T>(
+    what: &str,
+    load: impl FnOnce(&temper_collector::ebpf::live::Btf) -> Result<T, temper_collector::ebpf::live::EbpfError>,
+) -> Option<T> {
+    use temper_collector::ebpf::live::{kernel_btf, EbpfError};
+    let required = std::env::var("TEMPER_REQUIRE_LIVE").is_ok_and(|v| v == "1");
+    match kernel_btf().and_then(|btf| load(&btf)) {
+        Ok(source) => Some(source),
+        Err(error @ (EbpfError::NotPermitted(_) | EbpfError::NoBtf(_))) if !required => {
+            eprintln!("skipped: {error}");
             None
         }
+        Err(error) => panic!("the {what} program must load here: {error}"),
     }
 }

@@ -1,10 +1,11 @@
 //! Shared by the collector's integration tests.
 #![allow(dead_code)]
 
-/// The pcap corpus, or None (with a printed reason) when TEMPER_CORPUS is unset.
-pub fn pcap_corpus() -> Option<std::path::PathBuf> {
+/// A part of the shared corpus (`pcap`, `evtx`), or None (with a printed
+/// reason) when TEMPER_CORPUS is unset.
+pub fn corpus(part: &str) -> Option<std::path::PathBuf> {
     match std::env::var_os("TEMPER_CORPUS") {
-        Some(dir) => Some(std::path::PathBuf::from(dir).join("pcap")),
+        Some(dir) => Some(std::path::PathBuf::from(dir).join(part)),
         None => {
             eprintln!("skipped: TEMPER_CORPUS is not set");
             None
@@ -12,13 +13,10 @@ pub fn pcap_corpus() -> Option<std::path::PathBuf> {
     }
 }
 
-/// The `.evtx` corpus, or None (with a printed reason) when TEMPER_CORPUS is unset.
+pub fn pcap_corpus() -> Option<std::path::PathBuf> {
+    corpus("pcap")
+}
+
 pub fn evtx_corpus() -> Option<std::path::PathBuf> {
-    match std::env::var_os("TEMPER_CORPUS") {
-        Some(dir) => Some(std::path::PathBuf::from(dir).join("evtx")),
-        None => {
-            eprintln!("skipped: TEMPER_CORPUS is not set");
-            None
-        }
-    }
+    corpus("evtx")
 }

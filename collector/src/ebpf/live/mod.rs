@@ -10,6 +10,8 @@ mod program;
 mod ring_reader;
 mod tcp_source;
 
+/// What [`kernel_btf`] returns and the sources' `load` take.
+pub use aya::Btf;
 pub use error::EbpfError;
 pub use exec_source::{ExecSource, DEFAULT_RING_BYTES};
 pub use program::kernel_btf;
