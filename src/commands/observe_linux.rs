@@ -152,11 +152,7 @@ fn samba_audit_source(settings: &ObserveSettings) -> Option<(LogSource, bool)> {
         let l = l.trim();
         l.starts_with("full_audit:prefix") && l.contains(samba_audit::PREFIX)
     });
-    let source = settings
-        .samba_audit_log
-        .clone()
-        .map(LogSource::File)
-        .or_else(|| std::path::Path::new("/run/systemd/journal/socket").exists().then_some(LogSource::Journal))?;
+    let source = settings.samba_audit_log.clone().map(LogSource::File).or_else(LogSource::journal)?;
     Some((source, configured))
 }
 

@@ -56,10 +56,15 @@ impl LogKind {
 }
 
 impl LogSource {
+    /// The journal, when systemd's journal runs here and can be read.
+    pub fn journal() -> Option<LogSource> {
+        (Path::new("/run/systemd/journal/socket").exists() && which("journalctl")).then_some(LogSource::Journal)
+    }
+
     /// The journal when it runs here, else the first auth log that exists.
     pub fn detect() -> Option<LogSource> {
-        if Path::new("/run/systemd/journal/socket").exists() && which("journalctl") {
-            return Some(LogSource::Journal);
+        if let Some(journal) = LogSource::journal() {
+            return Some(journal);
         }
         ["/var/log/auth.log", "/var/log/secure"].iter().map(PathBuf::from).find(|p| p.exists()).map(LogSource::File)
     }

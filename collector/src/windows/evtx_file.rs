@@ -71,6 +71,16 @@ pub struct EvtxFileStats {
 }
 
 impl EvtxFileStats {
+    /// A record read: its time widens the range, its channel joins the list.
+    fn note_record(&mut self, time: DateTime<Utc>, channel: Option<&str>) {
+        self.records += 1;
+        self.first = Some(self.first.map_or(time, |t| t.min(time)));
+        self.last = Some(self.last.map_or(time, |t| t.max(time)));
+        if let Some(channel) = channel.filter(|c| !c.is_empty() && !self.channels.contains(*c)) {
+            self.channels.insert(channel.to_string());
+        }
+    }
+
     fn damage(&mut self, damage: Damage) {
         self.damaged += 1;
         if self.damage.len() < DAMAGE_KEPT {
@@ -162,7 +172,6 @@ fn read_parser<T: std::io::Read + std::io::Seek + Send + 'static>(
     let settings = ParserSettings::new().num_threads(threads.max(1));
     let mut parser = parser.with_configuration(settings);
     let mut stats = EvtxFileStats::default();
-    let mut last_channel: Option<String> = None;
     let items = parser.serialized_records(move |record| {
         let record = record?;
         let record_id = record.event_record_id;
@@ -173,25 +182,11 @@ fn read_parser<T: std::io::Read + std::io::Seek + Send + 'static>(
     for item in items {
         match item {
             Ok(Item::Wanted(record)) => {
-                stats.records += 1;
                 stats.wanted += 1;
-                note_time(&mut stats, record.time);
-                if last_channel.as_deref() != Some(record.channel.as_str()) && !record.channel.is_empty() {
-                    stats.channels.insert(record.channel.clone());
-                    last_channel = Some(record.channel.clone());
-                }
+                stats.note_record(record.time, Some(&record.channel));
                 sink(*record);
             }
-            Ok(Item::Other { time, channel }) => {
-                stats.records += 1;
-                note_time(&mut stats, time);
-                if let Some(channel) = channel {
-                    if last_channel.as_deref() != Some(channel.as_str()) {
-                        stats.channels.insert(channel.clone());
-                        last_channel = Some(channel);
-                    }
-                }
-            }
+            Ok(Item::Other { time, channel }) => stats.note_record(time, channel.as_deref()),
             Ok(Item::Bad { record, message }) => {
                 stats.damage(Damage { file: file.clone(), chunk: None, record: Some(record), message })
             }
@@ -202,11 +197,6 @@ fn read_parser<T: std::io::Read + std::io::Seek + Send + 'static>(
         }
     }
     Ok(stats)
-}
-
-fn note_time(stats: &mut EvtxFileStats, time: DateTime<Utc>) {
-    stats.first = Some(stats.first.map_or(time, |t| t.min(time)));
-    stats.last = Some(stats.last.map_or(time, |t| t.max(time)));
 }
 
 fn convert(json: &[u8], record_id: u64, fallback: DateTime<Utc>, wanted: fn(&str, u32) -> bool) -> Item {
