@@ -8,6 +8,7 @@
 # Needs evtx_dump on PATH: cargo install evtx --version 0.15.1
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 size=${1:-520}; runs=${2:-5}
 corpus=${TEMPER_CORPUS:-../shared/corpus}/evtx
 work=${BENCH_DIR:-/tmp/temper-bench-evtx}; mkdir -p "$work"
@@ -39,10 +40,6 @@ files=$(find "$big" -name '*.evtx' | wc -l)
 records=$(target/release/temper --profile "$work/count.db" import evtx --json "$big" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')
 rm -f "$work"/count.db*
 
-measure() { # command... -> prints "seconds max_rss_kb"
-    /usr/bin/time -o "$work/time.txt" -f "%e %M" "$@" > /dev/null 2>&1
-    tail -1 "$work/time.txt"
-}
 dump_all() { # evtx_dump takes one file per run
     find "$1" -name '*.evtx' -print0 | xargs -0 -n1 evtx_dump -t 2 -o jsonl
 }
@@ -63,7 +60,6 @@ rm -f "$work"/p.db*
 small_rss=$(measure target/release/temper --profile "$work/p.db" import evtx --threads 2 "$small"); small_rss=${small_rss#* }
 profile_kb=$(( $(stat -c %s "$work/p.db") / 1024 )); rm -f "$work"/p.db*
 
-stats() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f %.2f %.2f\n", m, a[1], a[NR]}'; }
 printf '\nset: %s (%s files, %s MB, %s records), %s runs each, alternating\n\n' "$big" "$files" "$((bytes / 1000000))" "$records" "$runs"
 printf '| %-9s | %8s | %15s | %8s | %10s | %11s |\n' tool "median s" "min–max s" "MB/s" "records/s" "max RSS MiB"
 printf '|%s|\n' "-----------|----------|-----------------|----------|------------|-------------"

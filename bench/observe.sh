@@ -6,6 +6,7 @@
 # Usage: sudo bench/observe.sh [RUNS] [EXECS] [CONNECTS] [BULK_MB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 runs=${1:-5}; execs=${2:-20000}; connects=${3:-50000}; bulk=${4:-2048}
 work=${BENCH_DIR:-/tmp/temper-bench-observe}; rm -rf "$work"; mkdir -p "$work"
 cargo build --release --quiet --bin temper
@@ -61,7 +62,6 @@ for run in $(seq "$runs"); do
     done
 done
 
-stats() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f %.2f %.2f\n", m, a[1], a[NR]}'; }
 printf '\n%s runs, modes alternating; exec: %s × /bin/true, connect: %s loopback connects, bulk: %s MiB over loopback\n\n' \
     "$runs" "$execs" "$connects" "$bulk"
 printf '| %-8s | %-8s | %8s | %15s | %9s |\n' workload mode "median s" "min–max s" "vs none"

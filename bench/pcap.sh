@@ -4,6 +4,7 @@
 # large capture, runs alternating. Usage: bench/pcap.sh [SIZE_MB] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 size=${1:-1100}; runs=${2:-5}
 corpus=${TEMPER_CORPUS:-../shared/corpus}/pcap
 work=${BENCH_DIR:-/tmp/temper-bench}; mkdir -p "$work"
@@ -14,10 +15,6 @@ cargo build --release --quiet --bin temper --example pcap_raw_iteration -p tempe
 bytes=$(stat -c %s "$big")
 handshakes=$(target/release/temper decode "$big" | grep -c '"kind":"protocol"' || true)
 
-measure() { # command... -> prints "seconds max_rss_kb"
-    /usr/bin/time -o "$work/time.txt" -f "%e %M" "$@" > /dev/null 2>&1
-    tail -1 "$work/time.txt"
-}
 declare -A times rss
 tools=(raw decode import tshark)
 for run in $(seq "$runs"); do
@@ -36,7 +33,6 @@ for run in $(seq "$runs"); do
 done
 small_rss=$(measure target/release/temper decode "$small"); small_rss=${small_rss#* }
 
-stats() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f %.2f %.2f\n", m, a[1], a[NR]}'; }
 printf '\ncapture: %s (%s MB, %s handshakes), %s runs each, alternating\n\n' "$big" "$((bytes / 1000000))" "$handshakes" "$runs"
 printf '| %-8s | %8s | %15s | %8s | %12s | %11s |\n' tool "median s" "min–max s" "MB/s" "handshakes/s" "max RSS MiB"
 printf '|%s|\n' "----------|----------|-----------------|----------|--------------|-------------"
