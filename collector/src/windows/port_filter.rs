@@ -41,6 +41,7 @@ mod tests {
             transport: Transport::Tcp,
             tcp: None,
             crossing: None,
+            excerpt: None,
             payload: &[],
         }
     }

@@ -1,6 +1,6 @@
-//! The one capture record every packet source produces: pcap/pcapng files
-//! today, the eBPF TC program and the Windows NDIS packet source later. The
-//! flow tracker and the dissectors read nothing else.
+//! The one capture record every packet source produces: pcap/pcapng files,
+//! the eBPF TC program and the Windows NDIS packet source. The flow tracker
+//! and the dissectors read nothing else.
 
 use crate::observation::Transport;
 use chrono::{DateTime, Utc};
@@ -21,6 +21,21 @@ pub struct TcpMeta {
     pub ack: bool,
     pub fin: bool,
     pub rst: bool,
+}
+
+/// How a sampling source (the eBPF TC program) chose a packet. Capture
+/// files and NDIS capture carry every packet and set none: their streams
+/// are whole, so a hole is damage. A sampled stream skips bulk data by
+/// design and resumes at the next message the source marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Excerpt {
+    /// The payload starts a protocol message; stream bytes before it may have been left out.
+    /// Otherwise it continues the message of the record before it.
+    pub message_start: bool,
+    /// Whether the sender is the connection's client, when the source saw its handshake.
+    pub from_client: Option<bool>,
+    /// The packet's whole payload length: `payload` may be its first bytes only.
+    pub wire_len: u32,
 }
 
 /// Unix time in nanoseconds. Packets carry it as read: a calendar date is
@@ -52,6 +67,8 @@ pub struct CaptureRecord<'a> {
     /// TCP sequence number and flags; `None` for UDP.
     pub tcp: Option<TcpMeta>,
     pub crossing: Option<Crossing>,
+    /// Set by sampling sources only.
+    pub excerpt: Option<Excerpt>,
     /// Transport payload (possibly cut short by the capture's snap length).
     pub payload: &'a [u8],
 }

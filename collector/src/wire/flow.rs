@@ -232,7 +232,10 @@ impl FlowTracker {
         self.stats
     }
 
-    fn sweep(&mut self, now: PacketTime, out: &mut Vec<FlowFinding>) {
+    /// Closes flows idle for 15 minutes before `now`. Captures do this as
+    /// they go; a live source also calls it on a timer, since a quiet host
+    /// sends too few records to reach a sweep.
+    pub fn sweep(&mut self, now: PacketTime, out: &mut Vec<FlowFinding>) {
         let idle: Vec<_> = self
             .flows
             .iter()
@@ -276,6 +279,10 @@ impl Flow {
                 self.roles = Some(if tcp.ack { (record.dst, record.src) } else { (record.src, record.dst) });
             }
         }
+        // A sampling source that saw the handshake says who is who.
+        if let (None, Some(from_client)) = (self.roles, record.excerpt.and_then(|e| e.from_client)) {
+            self.roles = Some(if from_client { (record.src, record.dst) } else { (record.dst, record.src) });
+        }
         if !record.payload.is_empty() {
             self.had_payload = true;
         }
@@ -298,6 +305,13 @@ impl Flow {
                     }
                 }
                 if matches!(self.dissector, Dissector::Done) {
+                    return;
+                }
+                if let Some(excerpt) = record.excerpt {
+                    let stream = &mut self.streams[dir.index()];
+                    if stream.excerpt(tcp.seq, record.payload, excerpt.wire_len, excerpt.message_start) {
+                        self.feed(dir, out);
+                    }
                     return;
                 }
                 let stream = &mut self.streams[dir.index()];
@@ -489,6 +503,7 @@ mod tests {
             transport: Transport::Tcp,
             tcp: Some(TcpMeta { seq, syn, ack: false, fin: false, rst: false }),
             crossing: None,
+            excerpt: None,
             payload,
         }
     }

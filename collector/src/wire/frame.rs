@@ -76,6 +76,7 @@ pub fn decode_frame(link: i32, time: PacketTime, frame: &[u8]) -> Option<Capture
                     rst: tcp.rst(),
                 }),
                 crossing: None,
+                excerpt: None,
                 payload: payload.get(tcp.slice().len()..).unwrap_or(&[]),
             })
         }
@@ -88,6 +89,7 @@ pub fn decode_frame(link: i32, time: PacketTime, frame: &[u8]) -> Option<Capture
                 transport: Transport::Udp,
                 tcp: None,
                 crossing: None,
+                excerpt: None,
                 payload: payload.get(8..).unwrap_or(&[]),
             })
         }

@@ -4,7 +4,7 @@
 //! elsewhere is this host acting as a client, so its observation says
 //! `role: client`, with the remote server as the peer.
 
-use super::capture::CaptureRecord;
+use super::capture::{CaptureRecord, PacketTime};
 use super::flow::{FlowFinding, FlowTracker};
 use super::observations::{to_observation, HostNaming};
 use crate::observation::{Observation, Role};
@@ -36,6 +36,16 @@ impl LiveWire {
     /// One packet; what it completes is appended to `out`.
     pub fn packet(&mut self, record: &CaptureRecord<'_>, out: &mut Vec<Observation>) {
         self.tracker.observe(record, &mut self.findings);
+        self.drain(out);
+    }
+
+    /// Closes flows idle long before `now` (see [`FlowTracker::sweep`]).
+    pub fn tick(&mut self, now: PacketTime, out: &mut Vec<Observation>) {
+        self.tracker.sweep(now, &mut self.findings);
+        self.drain(out);
+    }
+
+    fn drain(&mut self, out: &mut Vec<Observation>) {
         for found in self.findings.drain(..) {
             let Some(mut obs) = to_observation(&found, &self.naming) else { continue };
             let server_is_local = self.local.contains(&found.server.ip()) || found.server.ip().is_loopback();
@@ -51,7 +61,7 @@ impl LiveWire {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::capture::{PacketTime, TcpMeta};
+    use crate::wire::capture::TcpMeta;
     use crate::Transport;
 
     fn record<'a>(src: &str, dst: &str, seq: u32, flags: (bool, bool, bool), payload: &'a [u8]) -> CaptureRecord<'a> {
@@ -62,6 +72,7 @@ mod tests {
             transport: Transport::Tcp,
             tcp: Some(TcpMeta { seq, syn: flags.0, ack: flags.1, fin: flags.2, rst: false }),
             crossing: None,
+            excerpt: None,
             payload,
         }
     }

@@ -2,6 +2,10 @@
 //! retransmissions and overlaps are trimmed, out-of-order segments wait (a
 //! bounded number of them), and a hole that never fills is skipped and
 //! reported, so the dissector can resynchronise or give up.
+//!
+//! A sampled stream (the eBPF TC program's excerpts) is read differently:
+//! holes are its normal state, and each excerpt that starts a message
+//! restarts the stream there.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +24,8 @@ pub struct Stream {
     pending: BTreeMap<u32, Vec<u8>>,
     /// Set when bytes were skipped over a hole; cleared by the reader.
     pub gap: bool,
+    /// A sampled packet was cut short: what is buffered never completes.
+    cut: bool,
 }
 
 /// Sequence-number distance `a - b` in the window sense (RFC 1982).
@@ -87,6 +93,29 @@ impl Stream {
         }
     }
 
+    /// Adds a sampled packet's first bytes (`wire_len` long on the wire).
+    /// One that starts a message restarts the stream at `seq` unless it
+    /// continues it exactly, dropping an unfinished message whose rest was
+    /// never sampled; a continuation is taken only where the stream stands.
+    /// Returns true when new bytes became available.
+    pub fn excerpt(&mut self, seq: u32, payload: &[u8], wire_len: u32, message_start: bool) -> bool {
+        let continues = self.next == Some(seq) && !self.cut;
+        if message_start && !continues {
+            self.buffer.clear();
+            self.pending.clear();
+            self.cut = false;
+        } else if !continues {
+            return false;
+        }
+        if payload.is_empty() {
+            return false;
+        }
+        self.buffer.extend_from_slice(payload);
+        self.next = Some(seq.wrapping_add(wire_len.max(payload.len() as u32)));
+        self.cut = (payload.len() as u32) < wire_len;
+        true
+    }
+
     /// Whether `payload` at `seq` continues the stream exactly, with nothing
     /// buffered or waiting: then it can be read in place, without a copy.
     pub fn continues_exactly(&self, seq: u32) -> bool {
@@ -129,6 +158,25 @@ mod tests {
         s.segment(u32::MAX - 1, b"ab");
         s.segment(0, b"cd");
         assert_eq!(s.buffer, b"abcd");
+    }
+
+    #[test]
+    fn excerpts_restart_at_message_starts_and_drop_unfinished_messages() {
+        let mut s = Stream::default();
+        assert!(s.excerpt(100, b"head", 4, true));
+        assert!(s.excerpt(104, b"tail", 4, false), "a continuation where the stream stands");
+        assert_eq!(s.buffer, b"headtail");
+        // Bulk bytes were skipped: the next message restarts the stream.
+        assert!(s.excerpt(5000, b"next", 4, true));
+        assert_eq!(s.buffer, b"next");
+        // A cut packet: its message never completes, and the next one must not be glued to it.
+        assert!(s.excerpt(5004, b"cu", 10, true));
+        assert_eq!(s.buffer, b"nextcu");
+        assert!(!s.excerpt(5014, b"x", 1, false), "no continuation after a cut");
+        assert!(s.excerpt(5014, b"new", 3, true));
+        assert_eq!(s.buffer, b"new");
+        assert!(!s.excerpt(9000, b"lost", 4, false), "a continuation whose start was not sampled");
+        assert!(!s.gap, "sampling is not damage");
     }
 
     #[test]
