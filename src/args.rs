@@ -145,6 +145,18 @@ pub struct ObserveOptions {
     #[cfg(target_os = "linux")]
     #[arg(long)]
     pub samba_audit_log: Option<PathBuf>,
+    /// Watch handshakes and UDP flows on this interface (repeatable) [default: every interface that is up with an address].
+    #[cfg(target_os = "linux")]
+    #[arg(long = "interface", value_name = "IF")]
+    pub interfaces: Vec<String>,
+    /// Attach the packet classifier through a clsact qdisc even where the kernel has TCX (6.6+).
+    #[cfg(target_os = "linux")]
+    #[arg(long)]
+    pub clsact: bool,
+    /// Do not watch packets (no handshakes, no UDP flows).
+    #[cfg(target_os = "linux")]
+    #[arg(long, conflicts_with_all = ["interfaces", "clsact"])]
+    pub no_packets: bool,
 }
 
 /// Which host observations from packet captures (and `.evtx` files) belong to.

@@ -15,7 +15,7 @@ for source in *.bpf.c; do
     tmp=$(mktemp)
     "$clang" -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
         -ffile-prefix-map="$PWD"=. -fdebug-prefix-map="$PWD"=. \
-        -I. -c "$source" -o "$tmp"
+        -I. -I/usr/include/x86_64-linux-gnu -c "$source" -o "$tmp"
     "$strip" --strip-debug "$tmp"
     if [ "$check" = --check ]; then
         if ! cmp -s "$tmp" "$object"; then

@@ -33,6 +33,17 @@ pub struct ObserveSettings {
     pub auth_log: Option<PathBuf>,
     #[cfg(target_os = "linux")]
     pub samba_audit_log: Option<PathBuf>,
+    #[cfg(target_os = "linux")]
+    pub packets: Option<PacketSettings>,
+}
+
+/// Where and how the Linux packet classifier attaches.
+#[cfg(target_os = "linux")]
+#[derive(Debug, Clone)]
+pub struct PacketSettings {
+    /// Empty: every interface that is up with an address.
+    pub interfaces: Vec<String>,
+    pub force_clsact: bool,
 }
 
 #[cfg(windows)]
@@ -98,6 +109,9 @@ fn settings(profile: Option<PathBuf>, options: &ObserveOptions) -> anyhow::Resul
         auth_log: options.auth_log.clone(),
         #[cfg(target_os = "linux")]
         samba_audit_log: options.samba_audit_log.clone(),
+        #[cfg(target_os = "linux")]
+        packets: (!options.no_packets)
+            .then(|| PacketSettings { interfaces: options.interfaces.clone(), force_clsact: options.clsact }),
     })
 }
 

@@ -1,7 +1,7 @@
 //! The Linux observer's wiring: refuse clearly without privileges or
 //! kernel BTF, start every source on its own thread into the observe loop
-//! (eBPF program starts and TCP connections, sshd/sudo logons, the
-//! inventory at start and hourly), and stop them in order on SIGINT,
+//! (eBPF program starts and TCP connections, handshakes and UDP flows from
+//! the TC classifier, sshd/sudo logons, the inventory at start and hourly), and stop them in order on SIGINT,
 //! SIGTERM or the end of `--duration`, so the last flush holds everything.
 
 use crate::commands::observe::ObserveSettings;
@@ -9,7 +9,7 @@ use crate::exit::{fail, NOT_PERMITTED};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use temper_collector::ebpf::live::{kernel_btf, EbpfError, ExecSource, TcpSource};
+use temper_collector::ebpf::live::{kernel_btf, EbpfError, ExecSource, FlowSource, TcHook, TcpSource, FLOW_CATEGORIES};
 use temper_collector::linux::log_follower::{LogKind, LogSource};
 use temper_collector::linux::read_inventory;
 use temper_collector::linux::samba_audit;
@@ -41,6 +41,13 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
     let exec = ExecSource::load(&btf, host.clone(), settings.ring_buffer).map_err(refused)?.skip_own_children();
     let tcp = TcpSource::load(&btf, host.clone(), settings.ring_buffer).map_err(refused)?;
     drop(btf);
+    let flow = match &settings.packets {
+        Some(packets) => {
+            let hook = TcHook::for_this_kernel(packets.force_clsact);
+            Some(FlowSource::load(host.clone(), &packets.interfaces, hook, settings.ring_buffer).map_err(refused)?)
+        }
+        None => None,
+    };
     // Loading parsed the kernel's BTF (megabytes, now freed): give that memory back.
     #[cfg(target_env = "gnu")]
     // SAFETY: malloc_trim only releases free heap memory; no pointer is invalidated.
@@ -64,8 +71,10 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
         }))
     };
     let exec_sink = source("exec", "ebpf", &["exec", "script"]);
-    // TCP only: without UDP flows this source cannot say a port was unused.
-    let tcp_sink = source("tcp", "ebpf", &[]);
+    // Connections are attested only with UDP flows watched too: TCP alone
+    // cannot say a port was unused.
+    let tcp_sink = source("tcp", "ebpf", if flow.is_some() { &["connection"] } else { &[] });
+    let flow_sink = flow.as_ref().map(|_| source("packets", "ebpf", FLOW_CATEGORIES));
     let auth_sink = auth.as_ref().map(|_| source("logons", "journal", &["logon"]));
     // Shares are attested only while Samba writes Temper's audit lines.
     let samba_sink = samba
@@ -88,7 +97,17 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
         ),
         None => {}
     }
-    println!("  not yet observed on Linux: UDP flows and protocol handshakes (use `temper import pcap`)");
+    match &flow {
+        Some(flow) => println!(
+            "  TLS, SSH, SMB, NTLM, Kerberos and RDP handshakes and UDP flows (TC classifier, {}) on {}",
+            match flow.hook() {
+                TcHook::Tcx => "TCX",
+                TcHook::Clsact => "clsact",
+            },
+            flow.interfaces().join(", ")
+        ),
+        None => println!("  packets are not watched (--no-packets): no handshakes, no UDP flows"),
+    }
     println!("SIGINT or SIGTERM stops after writing what was seen");
 
     let stop_sources = AtomicBool::new(false);
@@ -99,6 +118,11 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
         let mut threads = vec![
             scope.spawn(move || exec.run(stop, &*exec_sink)),
             scope.spawn(move || tcp.run(stop, &*tcp_sink)),
+            scope.spawn(move || {
+                if let (Some(flow), Some(sink)) = (flow, flow_sink) {
+                    flow.run(stop, &*sink);
+                }
+            }),
             scope.spawn(move || {
                 let mut last = None::<Instant>;
                 while !stop.load(Ordering::Relaxed) {

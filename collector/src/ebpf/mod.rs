@@ -4,6 +4,7 @@
 //! (Linux only) loads the programs with aya and reads their ring buffers.
 
 pub mod exec_event;
+pub mod flow_record;
 #[cfg(target_os = "linux")]
 pub mod live;
 pub mod passwd;

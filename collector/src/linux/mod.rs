@@ -5,6 +5,8 @@
 
 pub mod accounts;
 pub mod auth_log;
+#[cfg(target_os = "linux")]
+pub mod interfaces;
 pub mod kernel_modules;
 #[cfg(target_os = "linux")]
 pub mod log_follower;
@@ -19,4 +21,4 @@ pub mod timezone;
 pub mod tls_minimums;
 
 #[cfg(target_os = "linux")]
-pub use reader::{listener_owners, read_inventory};
+pub use reader::{listener_owners, listening_ports, read_inventory};

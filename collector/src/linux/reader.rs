@@ -24,6 +24,17 @@ fn run(program: &str, args: &[&str]) -> Option<String> {
 }
 
 /// Listening ports of `transport` (`tcp` or `udp`) and the process holding each socket.
+/// Ports with a listening (TCP) or bound, unconnected (UDP) socket,
+/// kernel sockets (NFS, WireGuard) included: only the tables are read.
+pub fn listening_ports(transport: &str) -> std::collections::HashSet<u16> {
+    let state = if transport == "udp" { UDP_UNCONNECTED } else { TCP_LISTEN };
+    [format!("/proc/net/{transport}"), format!("/proc/net/{transport}6")]
+        .iter()
+        .filter_map(|table| read(table))
+        .flat_map(|text| listening_inodes(&text, state).into_keys())
+        .collect()
+}
+
 pub fn listener_owners(transport: &str) -> HashMap<u16, ProcessRef> {
     let state = if transport == "udp" { UDP_UNCONNECTED } else { TCP_LISTEN };
     let mut inodes: HashMap<u64, u16> = HashMap::new();

@@ -6,6 +6,8 @@
 mod boot_clock;
 mod error;
 mod exec_source;
+mod flow_source;
+mod listeners;
 mod program;
 mod ring_reader;
 mod tcp_source;
@@ -14,5 +16,6 @@ mod tcp_source;
 pub use aya::Btf;
 pub use error::EbpfError;
 pub use exec_source::{ExecSource, DEFAULT_RING_BYTES};
+pub use flow_source::{FlowSource, TcHook, FLOW_CATEGORIES};
 pub use program::kernel_btf;
 pub use tcp_source::TcpSource;

@@ -34,7 +34,19 @@ impl RingReader {
     /// reader per batch, so it also drains every [`WAKE_MS`]), hands each to
     /// `each` with the boot clock to date it, and reports what the program
     /// lost. What arrived before the stop is still read.
-    pub fn run(&mut self, stop: &AtomicBool, sink: &dyn Sink, mut each: impl FnMut(&[u8], BootClock)) {
+    pub fn run(&mut self, stop: &AtomicBool, sink: &dyn Sink, each: impl FnMut(&[u8], BootClock)) {
+        self.run_ticking(stop, sink, each, || {});
+    }
+
+    /// [`RingReader::run`], calling `tick` after each drain (at least every
+    /// [`WAKE_MS`]) for work a quiet source must still do on time.
+    pub fn run_ticking(
+        &mut self,
+        stop: &AtomicBool,
+        sink: &dyn Sink,
+        mut each: impl FnMut(&[u8], BootClock),
+        mut tick: impl FnMut(),
+    ) {
         loop {
             let stopping = stop.load(Ordering::Relaxed);
             if !stopping {
@@ -46,6 +58,7 @@ impl RingReader {
                 each(&item, clock);
             }
             self.report_lost(sink);
+            tick();
             if stopping {
                 return;
             }
