@@ -8,82 +8,16 @@
 
 mod common;
 
+use common::observing::{cannot_observe, count_of, facts, required, skip, start_observe, wait_for, Observer};
 use serde_json::Value;
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-fn required() -> bool {
-    std::env::var("TEMPER_REQUIRE_LIVE").is_ok_and(|v| v == "1")
-}
-
-/// Why this host cannot run the live test, if it cannot.
-fn cannot_observe(tools: &[&str]) -> Option<String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Some("observing needs root (eBPF)".into());
-    }
-    if !Path::new("/sys/kernel/btf/vmlinux").exists() {
-        return Some("no kernel BTF".into());
-    }
-    let missing: Vec<&str> = tools.iter().copied().filter(|t| !Path::new(t).exists()).collect();
-    (!missing.is_empty()).then(|| format!("missing: {}", missing.join(", ")))
-}
-
-fn skip(reason: String) {
-    assert!(!required(), "TEMPER_REQUIRE_LIVE=1 but {reason}");
-    eprintln!("skipped: {reason}");
-}
-
-struct Observer(Child);
-impl Drop for Observer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_observe(dir: &Path, extra: &[&str]) -> Observer {
-    Observer(
-        Command::new(env!("CARGO_BIN_EXE_temper"))
-            .args(["observe", "--profile", "p.db", "--flush", "1s"])
-            .args(extra)
-            .current_dir(dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    )
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn facts(dir: &Path) -> Value {
-    let run = common::ok(dir, &["profile", "show", "--json", "--facts", "--profile", "p.db"]);
-    serde_json::from_str(&run.stdout).unwrap()
-}
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// The fact key of a dash script.
 const DASH: &str = r#""interpreter":"dash""#;
-
-fn count_of(facts: &Value, needle: &str) -> u64 {
-    facts["hosts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|h| h["fact_list"].as_array().cloned().unwrap_or_default())
-        .filter(|f| f.to_string().contains(needle))
-        .map(|f| f["count"].as_u64().unwrap_or(0))
-        .sum()
-}
 
 #[test]
 fn observe_learns_survives_kill_9_and_resumes() {
@@ -213,6 +147,10 @@ fn sshd_logons_are_learned_with_their_methods() {
     let learned = facts(dir.path()).to_string();
     assert!(learned.contains(r#""method":"publickey""#) && learned.contains(r#""service":"sshd""#), "{learned}");
     assert!(learned.contains(r#""method":"password""#), "the password attempt: {learned}");
+    // The handshakes themselves, from the TC classifier's excerpts of the banners and KEXINITs.
+    let ssh2 = format!(r#""negotiated":{{"protocol":"ssh","version":"ssh2"}},"role":"server","port":{port}"#);
+    assert!(learned.contains(&ssh2), "the SSH version on {port}: {learned}");
+    assert!(learned.contains(r#""kind":"algorithm","protocol":"ssh","slot":"kex""#), "{learned}");
 }
 
 #[test]

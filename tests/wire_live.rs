@@ -7,12 +7,14 @@
 
 mod common;
 
+use common::peers::{
+    free_port, run, self_signed, smbclient, smbd_conf, start_smbd, tls_handshake, wait_for_port, Server,
+};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn live(tools: &[&str]) -> bool {
     let root = Command::new("id")
@@ -43,34 +45,6 @@ fn live(tools: &[&str]) -> bool {
             eprintln!("skipped: {r}");
             false
         }
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        match std::net::TcpStream::connect(("127.0.0.1", port)) {
-            // A connect to an unbound port in the ephemeral range can meet
-            // itself (TCP simultaneous open, source port = destination
-            // port): that is not a listener, and it holds the port.
-            Ok(stream) if stream.local_addr().ok() != stream.peer_addr().ok() => return,
-            _ => {}
-        }
-        assert!(Instant::now() < deadline, "nothing listens on port {port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// A server process killed when dropped.
-struct Server(Child);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -113,10 +87,6 @@ impl Capture {
     }
 }
 
-fn run(command: &mut Command) -> std::process::Output {
-    command.output().expect("the command runs")
-}
-
 /// `temper decode` of a capture, as observations.
 fn decode(capture: &Path) -> Vec<Value> {
     let dir = capture.parent().unwrap();
@@ -128,68 +98,18 @@ fn protocol_observations<'a>(all: &'a [Value], protocol: &str, port: u16) -> Vec
     all.iter().filter(|o| o["kind"] == "protocol" && o["protocol"] == protocol && o["local"]["port"] == port).collect()
 }
 
-fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
-    let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
-    let out = run(Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=temper.test", "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    (key, cert)
-}
-
 #[test]
 fn openssl_tls_versions_from_a_real_capture() {
     if !live(&["tcpdump", "openssl", "timeout"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (key, cert) = self_signed(dir.path());
+    let identity = self_signed(dir.path());
     let cases = [("-tls1", "tls1.0"), ("-tls1_2", "tls1.2"), ("-tls1_3", "tls1.3")];
     let ports: Vec<u16> = cases.iter().map(|_| free_port()).collect();
     let capture = Capture::start(dir.path(), &ports);
     for ((flag, _), port) in cases.iter().zip(&ports) {
-        let server = Server(
-            Command::new("openssl")
-                .args([
-                    "s_server",
-                    "-accept",
-                    &format!("127.0.0.1:{port}"),
-                    "-cipher",
-                    "DEFAULT@SECLEVEL=0",
-                    *flag,
-                    "-quiet",
-                    "-cert",
-                ])
-                .arg(&cert)
-                .arg("-key")
-                .arg(&key)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
-        wait_for_port(*port);
-        let out = run(Command::new("timeout")
-            .args([
-                "20",
-                "openssl",
-                "s_client",
-                "-connect",
-                &format!("127.0.0.1:{port}"),
-                "-servername",
-                "app.temper.test",
-            ])
-            .args(["-cipher", "DEFAULT@SECLEVEL=0", flag])
-            .stdin(Stdio::null()));
-        assert!(
-            String::from_utf8_lossy(&out.stdout).contains("Cipher"),
-            "handshake {flag} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        drop(server);
+        tls_handshake(*port, flag, &identity);
     }
     let observations = decode(&capture.stop());
     for ((flag, version), port) in cases.iter().zip(&ports) {
@@ -272,46 +192,13 @@ fn samba_smb1_and_smb3_with_share_access() {
     }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    for sub in ["lock", "state", "cache", "pid", "private", "ncalrpc", "scans"] {
-        std::fs::create_dir_all(d.join(sub)).unwrap();
-    }
     let port = free_port();
-    let conf = d.join("smb.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "[global]\n  server role = standalone server\n  map to guest = Bad User\n  smb ports = {port}\n  interfaces = lo\n  bind interfaces only = yes\n  server min protocol = NT1\n  lock directory = {d}/lock\n  state directory = {d}/state\n  cache directory = {d}/cache\n  pid directory = {d}/pid\n  private dir = {d}/private\n  ncalrpc dir = {d}/ncalrpc\n  log file = {d}/log.%m\n  load printers = no\n  printcap name = /dev/null\n  disable spoolss = yes\n[scans]\n  path = {d}/scans\n  read only = no\n  guest ok = yes\n  force user = root\n",
-            d = d.display()
-        ),
-    )
-    .unwrap();
-    let local = d.join("scan001.pdf");
-    std::fs::write(&local, b"%PDF-1.4 a scanned page").unwrap();
+    let conf = smbd_conf(d, port);
+    std::fs::write(d.join("scan001.pdf"), b"%PDF-1.4 a scanned page").unwrap();
     let capture = Capture::start(d, &[port]);
-    let _smbd = Server(
-        Command::new("smbd")
-            .args(["--foreground", "--no-process-group", "--debug-stdout", "-s"])
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(port);
-    let smbclient = |protocol: &str, command: &str| {
-        let out = run(Command::new("timeout")
-            .args(["30", "smbclient", "//127.0.0.1/scans", "-p", &port.to_string(), "-N", "-m", protocol])
-            .args(["--option=client min protocol=NT1", "-c", command])
-            .current_dir(d));
-        assert!(
-            out.status.success(),
-            "smbclient -m {protocol} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    smbclient("NT1", "put scan001.pdf");
-    smbclient("SMB3", "ls");
+    let _smbd = start_smbd(&conf, port);
+    smbclient(d, port, "NT1", "put scan001.pdf");
+    smbclient(d, port, "SMB3", "ls");
     let observations = decode(&capture.stop());
     let versions: Vec<&str> =
         protocol_observations(&observations, "smb", port).iter().map(|o| o["version"].as_str().unwrap()).collect();

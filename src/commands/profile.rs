@@ -54,6 +54,16 @@ pub fn show(path: &Path, as_json: bool, list_facts: bool) -> anyhow::Result<()> 
                 .iter()
                 .map(|f| {
                     let peers = f.stats.evidence(Dimension::Peer).map(|s| s.values.len()).unwrap_or(0);
+                    // Who and what, with counts: the same evidence the report shows.
+                    let evidence: serde_json::Map<String, serde_json::Value> = Dimension::ALL
+                        .into_iter()
+                        .filter_map(|d| {
+                            let summary = f.stats.evidence(d)?;
+                            let counts: serde_json::Map<String, serde_json::Value> =
+                                summary.values.iter().map(|(v, t)| (v.clone(), json!(t.count))).collect();
+                            Some((d.as_str().to_string(), counts.into()))
+                        })
+                        .collect();
                     json!({
                         "fact": f.key.describe(),
                         "key": f.key,
@@ -62,6 +72,7 @@ pub fn show(path: &Path, as_json: bool, list_facts: bool) -> anyhow::Result<()> 
                         "first_seen": f.stats.first_seen_utc(),
                         "last_seen": f.stats.last_seen_utc(),
                         "peers": peers,
+                        "evidence": evidence,
                     })
                 })
                 .collect();

@@ -1,6 +1,9 @@
 //! Running the real `temper` binary in a scratch directory.
 #![allow(dead_code)]
 
+pub mod observing;
+pub mod peers;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
