@@ -71,7 +71,7 @@ pub enum Command {
         json: bool,
     },
     /// Watch this server live and learn into the profile (Windows: ETW, the event log,
-    /// packets; Linux: eBPF program starts and TCP connections, sshd/sudo logons, inventory).
+    /// packets; Linux: eBPF program starts, TCP connections, handshakes and UDP flows, sshd/sudo logons, inventory).
     #[cfg(any(windows, target_os = "linux"))]
     Observe(ObserveArgs),
     /// Run the whole pipeline on built-in demo data for two servers.

@@ -1,6 +1,7 @@
 //! Running the real `temper` binary in a scratch directory.
 #![allow(dead_code)]
 
+#[cfg(target_os = "linux")]
 pub mod observing;
 pub mod peers;
 
