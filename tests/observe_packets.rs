@@ -184,3 +184,74 @@ fn a_killed_clsact_instance_leaves_a_filter_the_next_start_removes() {
     assert!(restarted.0.wait().unwrap().success());
     assert_eq!(clsact_filters_on_lo(), 0);
 }
+
+/// Serves one connection on `listener`: reads the request, writes `response`.
+fn answer_once(listener: std::net::TcpListener, response: &'static [u8]) -> std::thread::JoinHandle<()> {
+    use std::io::{Read, Write};
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request).unwrap();
+        stream.write_all(response).unwrap();
+    })
+}
+
+/// Sends `request` to `port` on loopback and reads the answer to its end.
+fn ask(port: u16, request: &[u8]) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    assert!(!answer.is_empty());
+}
+
+/// A minimal NTLMv2 AUTHENTICATE (MS-NLMP 2.2.1.3) from user "bob": an
+/// empty LM response and a 40-byte NT response.
+fn ntlmv2_authenticate() -> Vec<u8> {
+    let mut msg = b"NTLMSSP\0\x03\0\0\0".to_vec();
+    let field = |len: u16, offset: u32| [&len.to_le_bytes()[..], &len.to_le_bytes(), &offset.to_le_bytes()].concat();
+    for (len, offset) in [(0, 88), (40, 88), (0, 128), (6, 128), (0, 134), (0, 134)] {
+        msg.extend(field(len, offset)); // LM, NT, domain, user, workstation, session key
+    }
+    msg.extend(1u32.to_le_bytes()); // NEGOTIATE_UNICODE
+    msg.resize(88, 0);
+    msg.extend([0x11; 40]);
+    msg.extend("bob".encode_utf16().flat_map(u16::to_le_bytes));
+    msg
+}
+
+#[test]
+fn http_ntlm_and_rdp_negotiation_from_the_wire() {
+    use base64::Engine;
+    if let Some(reason) = cannot_observe(&[]) {
+        return skip(reason);
+    }
+    let _lo = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let observer = start_observe_ready(dir.path(), &["--interface", "lo"]);
+
+    let web = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let web_port = web.local_addr().unwrap().port();
+    let served = answer_once(web, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let token = base64::engine::general_purpose::STANDARD.encode(ntlmv2_authenticate());
+    ask(web_port, format!("GET /reports HTTP/1.1\r\nHost: intranet\r\nAuthorization: NTLM {token}\r\n\r\n").as_bytes());
+    served.join().unwrap();
+
+    // X.224 Connection Request offering TLS, CredSSP and CredSSP-EX; the confirm selects CredSSP.
+    let rdp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let rdp_port = rdp.local_addr().unwrap().port();
+    let served = answer_once(rdp, b"\x03\x00\x00\x13\x0e\xd0\x00\x00\x12\x34\x00\x02\x00\x08\x00\x02\x00\x00\x00");
+    ask(rdp_port, b"\x03\x00\x00\x13\x0e\xe0\x00\x00\x00\x00\x00\x01\x00\x08\x00\x0b\x00\x00\x00");
+    served.join().unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(observer.stop().success());
+
+    let learned = facts(dir.path());
+    let ntlm = facts_on(&learned, "protocol", Some("ntlm"), web_port);
+    assert_eq!(ntlm.len(), 1, "{ntlm:?}");
+    assert_eq!(ntlm[0]["key"]["negotiated"]["version"], "ntlmv2");
+    let rdp = facts_on(&learned, "protocol", Some("rdp"), rdp_port);
+    assert_eq!(rdp.len(), 1, "{rdp:?}");
+    assert_eq!(rdp[0]["key"]["negotiated"]["version"], "credssp");
+}
