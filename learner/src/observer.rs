@@ -57,6 +57,10 @@ impl Sink for SourceHandle {
         SourceHandle::send(self, obs)
     }
 
+    fn send_waiting(&self, obs: Observation, wait: Duration) {
+        SourceHandle::send_waiting(self, obs, wait)
+    }
+
     fn lost(&self, n: u64) {
         SourceHandle::lost(self, n)
     }
@@ -71,6 +75,28 @@ impl SourceHandle {
             }
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.counters.lost.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Hands over an observation, waiting up to `wait` while the channel is
+    /// full (std's bounded sender has no timed send, so it retries).
+    pub fn send_waiting(&self, mut obs: Observation, wait: Duration) {
+        let deadline = Instant::now() + wait;
+        loop {
+            match self.tx.try_send(obs) {
+                Ok(()) => {
+                    self.counters.sent.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                Err(TrySendError::Full(back)) if Instant::now() < deadline => {
+                    obs = back;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                    self.counters.lost.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
             }
         }
     }
@@ -363,5 +389,22 @@ mod tests {
         handle.send(connection("h"));
         assert_eq!(handle.counters.sent.load(Ordering::Relaxed), 1);
         assert_eq!(handle.counters.lost.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_waiting_send_gets_room_when_the_loop_catches_up_and_gives_up_otherwise() {
+        let (tx, rx) = sync_channel(1);
+        let handle = SourceHandle { tx, counters: Arc::new(Counters::default()) };
+        handle.send(connection("h"));
+        let drain = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            rx.recv().unwrap();
+            rx
+        });
+        handle.send_waiting(connection("h"), Duration::from_secs(5));
+        let _rx = drain.join().unwrap();
+        assert_eq!(handle.counters.sent.load(Ordering::Relaxed), 2, "it waited for room");
+        handle.send_waiting(connection("h"), Duration::from_millis(10));
+        assert_eq!(handle.counters.lost.load(Ordering::Relaxed), 1, "nobody drains: lost after the wait");
     }
 }

@@ -2,7 +2,7 @@
 
 use super::error::EbpfError;
 use super::program::load_tp_btf;
-use super::ring_reader::RingReader;
+use super::ring_reader::{RingReader, OUTLET_WAIT};
 use crate::ebpf::exec_event::parse_exec_event;
 use crate::ebpf::passwd::parse_passwd;
 use crate::live_sink::Sink;
@@ -67,7 +67,7 @@ impl ExecSource {
                 *users_read = Instant::now();
             }
             let user = users.get(&event.uid).cloned();
-            sink.send(event.to_observation(host, clock.to_utc(event.boot_ns), user));
+            sink.send_waiting(event.to_observation(host, clock.to_utc(event.boot_ns), user), OUTLET_WAIT);
         });
     }
 }

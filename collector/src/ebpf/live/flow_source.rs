@@ -12,7 +12,7 @@
 use super::boot_clock::BootClock;
 use super::error::EbpfError;
 use super::listeners::Listeners;
-use super::ring_reader::{ring_size, RingReader};
+use super::ring_reader::{ring_size, RingReader, OUTLET_WAIT};
 use crate::ebpf::flow_record::{parse_flow_record, udp_connections, FlowRecordKind, UdpHost};
 use crate::linux::interfaces::interfaces;
 use crate::live_sink::Sink;
@@ -161,7 +161,7 @@ impl Reader {
         let time = clock.to_utc(record.boot_ns);
         if record.kind == FlowRecordKind::UdpFlow {
             for obs in udp_connections(&record, &self.name, time, &mut self.host) {
-                sink.send(obs);
+                sink.send_waiting(obs, OUTLET_WAIT);
             }
             if record.payload.is_empty() {
                 return;
@@ -169,7 +169,7 @@ impl Reader {
         }
         self.wire.packet(&record.to_capture(time), &mut self.out);
         for obs in self.out.drain(..) {
-            sink.send(obs);
+            sink.send_waiting(obs, OUTLET_WAIT);
         }
     }
 
@@ -186,7 +186,7 @@ impl Reader {
         }
         self.wire.tick(PacketTime::from_utc(chrono::Utc::now()), &mut self.out);
         for obs in self.out.drain(..) {
-            sink.send(obs);
+            sink.send_waiting(obs, OUTLET_WAIT);
         }
     }
 }

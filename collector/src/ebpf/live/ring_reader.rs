@@ -9,9 +9,13 @@ use aya::maps::{MapData, PerCpuArray, RingBuf};
 use aya::Ebpf;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// How long a wait lasts before the stop flag is looked at and the ring drained.
 const WAKE_MS: i32 = 200;
+/// How long a reader waits for room in its outlet before an observation is
+/// lost: meanwhile the program keeps filling the ring, which absorbs bursts.
+pub(super) const OUTLET_WAIT: Duration = Duration::from_millis(100);
 
 pub(super) struct RingReader {
     ring: RingBuf<MapData>,

@@ -5,7 +5,7 @@
 use super::error::EbpfError;
 use super::listeners::Listeners;
 use super::program::load_tp_btf;
-use super::ring_reader::RingReader;
+use super::ring_reader::{RingReader, OUTLET_WAIT};
 use crate::ebpf::tcp_event::parse_tcp_event;
 use crate::live_sink::Sink;
 use crate::observation::ProcessRef;
@@ -41,7 +41,7 @@ impl TcpSource {
             } else {
                 listeners.owner(event.local.1)
             };
-            sink.send(event.to_observation(host, clock.to_utc(event.boot_ns), process));
+            sink.send_waiting(event.to_observation(host, clock.to_utc(event.boot_ns), process), OUTLET_WAIT);
         });
     }
 }
