@@ -4,14 +4,14 @@
 //! flow tracker reads from pcap files, marked as excerpts; a new UDP flow
 //! also becomes a connection observation.
 
+use super::kernel_address::kernel_address;
 use crate::observation::{ConnectionUse, Endpoint, Event, Observation, ProcessRef, Role, Transport};
 use crate::wire::capture::{CaptureRecord, Crossing, Excerpt, PacketTime, TcpMeta};
 use chrono::{DateTime, Utc};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
 /// The fixed part of `struct flow_record`; `copied` payload bytes follow.
 pub const FLOW_RECORD_HEADER: usize = 64;
-const AF_INET6: u16 = 10;
 const IPPROTO_TCP: u8 = 6;
 const IPPROTO_UDP: u8 = 17;
 const TCP_FIN: u8 = 0x01;
@@ -49,15 +49,6 @@ pub struct FlowRecord<'a> {
     pub payload: &'a [u8],
 }
 
-fn address(family: u16, bytes: &[u8]) -> IpAddr {
-    if family == AF_INET6 {
-        let v6 = Ipv6Addr::from(<[u8; 16]>::try_from(bytes).expect("16 bytes"));
-        v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6))
-    } else {
-        IpAddr::V4(Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]))
-    }
-}
-
 /// Reads one ring-buffer record; `None` when it is malformed (counted as loss).
 pub fn parse_flow_record(bytes: &[u8]) -> Option<FlowRecord<'_>> {
     let header = bytes.get(..FLOW_RECORD_HEADER)?;
@@ -83,8 +74,8 @@ pub fn parse_flow_record(bytes: &[u8]) -> Option<FlowRecord<'_>> {
         boot_ns: u64::from_ne_bytes(header[0..8].try_into().ok()?),
         kind,
         transport,
-        src: SocketAddr::new(address(family, &header[32..48]), u16_at(18)),
-        dst: SocketAddr::new(address(family, &header[48..64]), u16_at(20)),
+        src: SocketAddr::new(kernel_address(family, &header[32..48]), u16_at(18)),
+        dst: SocketAddr::new(kernel_address(family, &header[48..64]), u16_at(20)),
         seq: u32_at(8),
         tcp_flags: header[25],
         wire_len: u32_at(12),

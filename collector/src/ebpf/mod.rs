@@ -5,6 +5,7 @@
 
 pub mod exec_event;
 pub mod flow_record;
+pub mod kernel_address;
 #[cfg(target_os = "linux")]
 pub mod live;
 pub mod passwd;

@@ -1,14 +1,14 @@
 //! The TCP program's ring-buffer record (`collector/bpf/tcp.bpf.c`,
 //! `struct tcp_event`) and the `connection` observation it becomes.
 
+use super::kernel_address::kernel_address;
 use crate::observation::{ConnectionUse, Endpoint, Event, Observation, ProcessRef, Role, Transport};
 use chrono::{DateTime, Utc};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 const COMM_LEN: usize = 16;
 /// `sizeof(struct tcp_event)`.
 pub const TCP_EVENT_SIZE: usize = 8 + 4 + 2 * 3 + 1 + 5 + 16 * 2 + COMM_LEN;
-const AF_INET6: u16 = 10;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TcpEvent {
@@ -19,15 +19,6 @@ pub struct TcpEvent {
     pub local: (IpAddr, u16),
     pub peer: (IpAddr, u16),
     pub comm: String,
-}
-
-fn address(family: u16, bytes: &[u8]) -> IpAddr {
-    if family == AF_INET6 {
-        let v6 = Ipv6Addr::from(<[u8; 16]>::try_from(bytes).expect("16 bytes"));
-        v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6))
-    } else {
-        IpAddr::V4(Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]))
-    }
 }
 
 /// Reads one record; `None` when it is not a whole record.
@@ -43,8 +34,8 @@ pub fn parse_tcp_event(bytes: &[u8]) -> Option<TcpEvent> {
         boot_ns: u64::from_ne_bytes(bytes[0..8].try_into().ok()?),
         pid: u32::from_ne_bytes(bytes[8..12].try_into().ok()?),
         outbound: bytes[18] != 0,
-        local: (address(family, &bytes[24..40]), u16_at(14)),
-        peer: (address(family, &bytes[40..56]), u16_at(16)),
+        local: (kernel_address(family, &bytes[24..40]), u16_at(14)),
+        peer: (kernel_address(family, &bytes[40..56]), u16_at(16)),
         comm: String::from_utf8_lossy(&comm[..comm_end]).into_owned(),
     })
 }
@@ -69,6 +60,9 @@ impl TcpEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv6Addr;
+
+    const AF_INET6: u16 = 10;
 
     #[test]
     fn records_read_both_families() {
