@@ -14,10 +14,8 @@ const UNKNOWN_FOR: Duration = Duration::from_secs(60);
 
 pub(super) struct Listeners {
     transport: &'static str,
-    ports: HashSet<u16>,
-    owners: HashMap<u16, ProcessRef>,
-    read_at: Instant,
-    unknown: HashMap<u16, Instant>,
+    ports: OnDemand<HashSet<u16>>,
+    owners: OnDemand<HashMap<u16, ProcessRef>>,
 }
 
 impl Listeners {
@@ -25,35 +23,48 @@ impl Listeners {
     pub fn read(transport: &'static str) -> Self {
         Listeners {
             transport,
-            ports: listening_ports(transport),
-            owners: listener_owners(transport),
-            read_at: Instant::now(),
-            unknown: HashMap::new(),
+            ports: OnDemand::new(listening_ports(transport)),
+            owners: OnDemand::new(listener_owners(transport)),
         }
     }
 
-    /// Whether something listens on `port`.
+    /// Whether something listens on `port`. Reads only the socket tables,
+    /// never the processes' descriptors.
     pub fn listening(&mut self, port: u16) -> bool {
-        self.refresh_for(port, |l| l.ports.contains(&port));
-        self.ports.contains(&port)
+        let transport = self.transport;
+        self.ports.ensure(port, |ports| ports.contains(&port), || listening_ports(transport));
+        self.ports.table.contains(&port)
     }
 
     /// The process listening on `port`, if one does.
     pub fn owner(&mut self, port: u16) -> Option<ProcessRef> {
-        self.refresh_for(port, |l| l.owners.contains_key(&port));
-        self.owners.get(&port).cloned()
+        let transport = self.transport;
+        self.owners.ensure(port, |owners| owners.contains_key(&port), || listener_owners(transport));
+        self.owners.table.get(&port).cloned()
+    }
+}
+
+/// A table from /proc, read again when asked for a port it lacks.
+struct OnDemand<T> {
+    table: T,
+    read_at: Instant,
+    unknown: HashMap<u16, Instant>,
+}
+
+impl<T> OnDemand<T> {
+    fn new(table: T) -> Self {
+        OnDemand { table, read_at: Instant::now(), unknown: HashMap::new() }
     }
 
-    fn refresh_for(&mut self, port: u16, known: impl Fn(&Self) -> bool) {
-        if known(self) || self.unknown.get(&port).is_some_and(|t| t.elapsed() < UNKNOWN_FOR) {
+    fn ensure(&mut self, port: u16, has: impl Fn(&T) -> bool, read: impl FnOnce() -> T) {
+        if has(&self.table) || self.unknown.get(&port).is_some_and(|t| t.elapsed() < UNKNOWN_FOR) {
             return;
         }
         if self.read_at.elapsed() > REFRESH {
-            self.ports = listening_ports(self.transport);
-            self.owners = listener_owners(self.transport);
+            self.table = read();
             self.read_at = Instant::now();
         }
-        if !known(self) {
+        if !has(&self.table) {
             self.unknown.insert(port, Instant::now());
         }
     }
