@@ -119,11 +119,6 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
             scope.spawn(move || exec.run(stop, &*exec_sink)),
             scope.spawn(move || tcp.run(stop, &*tcp_sink)),
             scope.spawn(move || {
-                if let (Some(flow), Some(sink)) = (flow, flow_sink) {
-                    flow.run(stop, &*sink);
-                }
-            }),
-            scope.spawn(move || {
                 let mut last = None::<Instant>;
                 while !stop.load(Ordering::Relaxed) {
                     if last.is_none_or(|t| t.elapsed() >= INVENTORY_EVERY) {
@@ -134,6 +129,9 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
                 }
             }),
         ];
+        if let (Some(flow), Some(sink)) = (flow, flow_sink) {
+            threads.push(scope.spawn(move || flow.run(stop, &*sink)));
+        }
         if let (Some(auth), Some(sink)) = (auth, auth_sink) {
             threads.push(scope.spawn(move || {
                 if let Err(e) = auth.follow(LogKind::Logons, host, stop, &*sink) {

@@ -33,6 +33,15 @@ impl LiveWire {
         self.local = addresses.into_iter().collect();
     }
 
+    pub fn local_addresses(&self) -> &HashSet<IpAddr> {
+        &self.local
+    }
+
+    /// Whether `ip` is this host's: one of its addresses, or loopback.
+    pub fn is_local(&self, ip: IpAddr) -> bool {
+        is_local(&self.local, ip)
+    }
+
     /// One packet; what it completes is appended to `out`.
     pub fn packet(&mut self, record: &CaptureRecord<'_>, out: &mut Vec<Observation>) {
         self.tracker.observe(record, &mut self.findings);
@@ -48,14 +57,17 @@ impl LiveWire {
     fn drain(&mut self, out: &mut Vec<Observation>) {
         for found in self.findings.drain(..) {
             let Some(mut obs) = to_observation(&found, &self.naming) else { continue };
-            let server_is_local = self.local.contains(&found.server.ip()) || found.server.ip().is_loopback();
-            if !server_is_local && self.local.contains(&found.client.ip()) {
+            if !is_local(&self.local, found.server.ip()) && self.local.contains(&found.client.ip()) {
                 obs.role = Some(Role::Client);
                 std::mem::swap(&mut obs.local, &mut obs.peer);
             }
             out.push(obs);
         }
     }
+}
+
+fn is_local(local: &HashSet<IpAddr>, ip: IpAddr) -> bool {
+    ip.is_loopback() || local.contains(&ip)
 }
 
 #[cfg(test)]

@@ -67,6 +67,8 @@ pub struct FlowSource {
     host: String,
     hook: TcHook,
     interfaces: Vec<String>,
+    /// The host's addresses when loaded; re-read every [`TICK`] while running.
+    addresses: Vec<IpAddr>,
 }
 
 impl FlowSource {
@@ -87,13 +89,14 @@ impl FlowSource {
         for name in [INGRESS_PROGRAM, EGRESS_PROGRAM] {
             classifier(&mut bpf, name)?.load().map_err(|e| failed(&e))?;
         }
+        let found = self::interfaces();
         let chosen: Vec<String> =
-            if interfaces.is_empty() { self::interfaces().names.into_iter().collect() } else { interfaces.to_vec() };
+            if interfaces.is_empty() { found.names.into_iter().collect() } else { interfaces.to_vec() };
         for interface in &chosen {
             attach(&mut bpf, interface, hook)?;
         }
         let ring = RingReader::take(&mut bpf, "flow", "flow_events", "flow_lost")?;
-        Ok(FlowSource { _bpf: bpf, ring, host: host.into(), hook, interfaces: chosen })
+        Ok(FlowSource { _bpf: bpf, ring, host: host.into(), hook, interfaces: chosen, addresses: found.addresses })
     }
 
     pub fn hook(&self) -> TcHook {
@@ -107,10 +110,9 @@ impl FlowSource {
 
     /// Reads records until `stop` is set, handing observations to `sink`.
     pub fn run(mut self, stop: &AtomicBool, sink: &dyn Sink) {
-        let local: HashSet<IpAddr> = interfaces().addresses.into_iter().collect();
         let reader = RefCell::new(Reader {
-            wire: LiveWire::new(self.host.clone(), local.iter().copied()),
-            host: LocalHost { addresses: local, udp: Listeners::read("udp") },
+            wire: LiveWire::new(self.host.clone(), self.addresses.iter().copied()),
+            udp: Listeners::read("udp"),
             name: self.host.clone(),
             out: Vec::new(),
             ticked: Instant::now(),
@@ -124,15 +126,16 @@ impl FlowSource {
     }
 }
 
-/// This host's addresses and bound UDP sockets, for [`udp_connections`].
-struct LocalHost {
-    addresses: HashSet<IpAddr>,
-    udp: Listeners,
+/// This host's addresses (the ones the wire knows) and bound UDP sockets,
+/// for [`udp_connections`].
+struct LocalHost<'a> {
+    wire: &'a LiveWire,
+    udp: &'a mut Listeners,
 }
 
-impl UdpHost for LocalHost {
+impl UdpHost for LocalHost<'_> {
     fn is_local(&self, ip: IpAddr) -> bool {
-        ip.is_loopback() || self.addresses.contains(&ip)
+        self.wire.is_local(ip)
     }
     fn is_bound(&mut self, port: u16) -> bool {
         self.udp.listening(port)
@@ -144,7 +147,7 @@ impl UdpHost for LocalHost {
 
 struct Reader {
     wire: LiveWire,
-    host: LocalHost,
+    udp: Listeners,
     name: String,
     out: Vec<Observation>,
     ticked: Instant,
@@ -160,7 +163,8 @@ impl Reader {
             wire_len = record.wire_len, copied = record.payload.len(), "flow record");
         let time = clock.to_utc(record.boot_ns);
         if record.kind == FlowRecordKind::UdpFlow {
-            for obs in udp_connections(&record, &self.name, time, &mut self.host) {
+            let mut host = LocalHost { wire: &self.wire, udp: &mut self.udp };
+            for obs in udp_connections(&record, &self.name, time, &mut host) {
                 sink.send_waiting(obs, OUTLET_WAIT);
             }
             if record.payload.is_empty() {
@@ -180,9 +184,8 @@ impl Reader {
         }
         self.ticked = Instant::now();
         let now: HashSet<IpAddr> = interfaces().addresses.into_iter().collect();
-        if !now.is_empty() && now != self.host.addresses {
-            self.wire.set_local_addresses(now.iter().copied());
-            self.host.addresses = now;
+        if !now.is_empty() && &now != self.wire.local_addresses() {
+            self.wire.set_local_addresses(now);
         }
         self.wire.tick(PacketTime::from_utc(chrono::Utc::now()), &mut self.out);
         for obs in self.out.drain(..) {
