@@ -69,27 +69,23 @@ impl Sink for SourceHandle {
 impl SourceHandle {
     /// Hands over an observation without waiting; a full channel counts it as lost.
     pub fn send(&self, obs: Observation) {
-        match self.tx.try_send(obs) {
-            Ok(()) => {
-                self.counters.sent.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                self.counters.lost.fetch_add(1, Ordering::Relaxed);
-            }
-        }
+        self.send_waiting(obs, Duration::ZERO);
     }
 
     /// Hands over an observation, waiting up to `wait` while the channel is
     /// full (std's bounded sender has no timed send, so it retries).
     pub fn send_waiting(&self, mut obs: Observation, wait: Duration) {
-        let deadline = Instant::now() + wait;
+        // The clock is read only once the channel is full.
+        let mut deadline = None;
         loop {
             match self.tx.try_send(obs) {
                 Ok(()) => {
                     self.counters.sent.fetch_add(1, Ordering::Relaxed);
                     return;
                 }
-                Err(TrySendError::Full(back)) if Instant::now() < deadline => {
+                Err(TrySendError::Full(back))
+                    if Instant::now() < *deadline.get_or_insert_with(|| Instant::now() + wait) =>
+                {
                     obs = back;
                     std::thread::sleep(Duration::from_millis(1));
                 }
