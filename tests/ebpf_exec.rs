@@ -7,11 +7,10 @@
 
 mod common;
 
-use common::{load_kernel_source, Collected};
+use common::{load_kernel_source, run_source};
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use temper_collector::ebpf::live::{ExecSource, DEFAULT_RING_BYTES};
 use temper_collector::{Event, Observation};
@@ -22,12 +21,7 @@ fn program_starts_become_scripts_and_execs() {
     let Some(source) = load_kernel_source("exec", |btf| ExecSource::load(btf, "testhost", DEFAULT_RING_BYTES)) else {
         return;
     };
-    let sink = Arc::new(Collected::default());
-    let stop = Arc::new(AtomicBool::new(false));
-    let reader = {
-        let (sink, stop) = (sink.clone(), stop.clone());
-        std::thread::spawn(move || source.run(&stop, &*sink))
-    };
+    let running = run_source(move |stop, sink| source.run(stop, sink));
 
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("nightly-report");
@@ -41,8 +35,7 @@ fn program_starts_become_scripts_and_execs() {
         assert!(Command::new("/bin/true").status().unwrap().success());
     }
     std::thread::sleep(Duration::from_millis(500));
-    stop.store(true, Ordering::Relaxed);
-    reader.join().unwrap();
+    let sink = running.stop();
 
     let me = std::process::id();
     let observations = sink.observations.lock().unwrap();

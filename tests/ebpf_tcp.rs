@@ -7,11 +7,10 @@
 
 mod common;
 
-use common::{load_kernel_source, Collected};
+use common::{load_kernel_source, run_source};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use temper_collector::ebpf::live::{TcpSource, DEFAULT_RING_BYTES};
 use temper_collector::Role;
@@ -25,12 +24,7 @@ fn accepts_belong_to_the_listener_and_connects_to_the_connector() {
     let Some(source) = load_kernel_source("tcp", |btf| TcpSource::load(btf, "testhost", DEFAULT_RING_BYTES)) else {
         return;
     };
-    let sink = Arc::new(Collected::default());
-    let stop = Arc::new(AtomicBool::new(false));
-    let reader = {
-        let (sink, stop) = (sink.clone(), stop.clone());
-        std::thread::spawn(move || source.run(&stop, &*sink))
-    };
+    let running = run_source(move |stop, sink| source.run(stop, sink));
 
     // The listener exists after the source started: its owner is found on demand.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -49,8 +43,7 @@ fn accepts_belong_to_the_listener_and_connects_to_the_connector() {
     assert_eq!(greeting, "hello");
     let listener = server.join().unwrap();
     std::thread::sleep(Duration::from_millis(400));
-    stop.store(true, Ordering::Relaxed);
-    reader.join().unwrap();
+    let sink = running.stop();
     drop(listener);
 
     let me = (std::process::id(), own_comm());

@@ -102,3 +102,32 @@ pub fn load_kernel_source<T>(
         Err(error) => panic!("the {what} program must load here: {error}"),
     }
 }
+
+/// A live source reading on its own thread into a [`Collected`] sink.
+pub struct Running {
+    sink: std::sync::Arc<Collected>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+/// Starts `run` (a source's `run`) on a thread, reading until [`Running::stop`].
+pub fn run_source(
+    run: impl FnOnce(&std::sync::atomic::AtomicBool, &dyn temper_collector::live_sink::Sink) + Send + 'static,
+) -> Running {
+    let sink = std::sync::Arc::new(Collected::default());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (sink, stop) = (sink.clone(), stop.clone());
+        std::thread::spawn(move || run(&stop, &*sink))
+    };
+    Running { sink, stop, reader }
+}
+
+impl Running {
+    /// Stops the source once it has read what arrived, and returns what it collected.
+    pub fn stop(self) -> std::sync::Arc<Collected> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.reader.join().unwrap();
+        self.sink
+    }
+}
