@@ -60,12 +60,14 @@ impl<T> OnDemand<T> {
         if has(&self.table) || self.unknown.get(&port).is_some_and(|t| t.elapsed() < UNKNOWN_FOR) {
             return;
         }
+        // Within REFRESH of the last read, the port may have opened since:
+        // give up on it only after a read that did not find it.
         if self.read_at.elapsed() > REFRESH {
             self.table = read();
             self.read_at = Instant::now();
-        }
-        if !has(&self.table) {
-            self.unknown.insert(port, Instant::now());
+            if !has(&self.table) {
+                self.unknown.insert(port, Instant::now());
+            }
         }
     }
 }
