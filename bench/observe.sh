@@ -4,6 +4,7 @@
 # a loopback connection storm and a bulk loopback transfer. Modes alternate
 # within each run. Needs root, kernel BTF and auditd (apt-get install auditd).
 # Usage: sudo bench/observe.sh [RUNS] [EXECS] [CONNECTS] [BULK_MB]
+# TEMPER_OBSERVE_ARGS adds options to `temper observe` (e.g. --no-packets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
@@ -29,7 +30,8 @@ start_mode() {
     case $1 in
         observe)
             rm -f "$work"/p.db*
-            "$temper" observe --profile "$work/p.db" --flush 30s > "$work/observe.out" 2>&1 &
+            # shellcheck disable=SC2086 # TEMPER_OBSERVE_ARGS is a list of options
+            "$temper" observe --profile "$work/p.db" --flush 30s ${TEMPER_OBSERVE_ARGS:-} > "$work/observe.out" 2>&1 &
             observer_pid=$!
             until grep -q "SIGINT or SIGTERM" "$work/observe.out" 2>/dev/null; do sleep 0.1; done ;;
         auditd)
