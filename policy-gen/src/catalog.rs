@@ -65,9 +65,15 @@ fn check_rule(rule: &Rule) -> Result<(), String> {
             rule.platform.as_str()
         ));
     }
-    if rule.categories.is_empty() {
-        return Err("lists no coverage `categories`".into());
+    match (&rule.shape, rule.categories.is_empty()) {
+        (ShapeSpec::Baseline, false) => {
+            return Err("a baseline rule relies on no absence: it lists no `categories`".into())
+        }
+        (ShapeSpec::Baseline, true) => {}
+        (_, true) => return Err("lists no coverage `categories`".into()),
+        (_, false) => {}
     }
+    check_render(&rule.render)?;
     match &rule.shape {
         ShapeSpec::MinVersion { protocol, target, ceiling, ignore, .. } => {
             let parse = |v: &str| Negotiated::parse(*protocol, v);
@@ -95,8 +101,8 @@ fn check_rule(rule: &Rule) -> Result<(), String> {
                 }
             }
         }
-        ShapeSpec::DisableUnlessUsed { usage }
-        | ShapeSpec::SettingUnlessUsed { usage }
+        ShapeSpec::DisableUnlessUsed { usage, .. }
+        | ShapeSpec::SettingUnlessUsed { usage, .. }
         | ShapeSpec::Allowlist { usage, .. } => {
             if let (Some(p), Some(versions)) = (usage.protocol, &usage.versions) {
                 for v in versions {
@@ -104,18 +110,58 @@ fn check_rule(rule: &Rule) -> Result<(), String> {
                 }
             }
         }
-        ShapeSpec::RemoveUnused { exclude, candidates, .. } => {
+        ShapeSpec::RemoveUnused { inventory, exclude, candidates, .. } => {
             for pattern in exclude {
                 Regex::new(pattern).map_err(|e| format!("exclude pattern `{pattern}`: {e}"))?;
             }
+            if inventory.is_none() && candidates.is_empty() {
+                return Err("remove_unused needs an `inventory` or `candidates`".into());
+            }
             for c in candidates {
-                if !c.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-') {
+                if !plain_word(&c.name) {
                     return Err(format!("candidate `{}` is not a plain name", c.name));
                 }
             }
         }
+        ShapeSpec::Baseline | ShapeSpec::NarrowGrants { .. } => {}
     }
     Ok(())
+}
+
+/// Names that go into configuration files unquoted: letters, digits and `_-.@+`.
+fn plain_word(word: &str) -> bool {
+    !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@' | '+'))
+}
+
+const SSHD_ALGORITHM_KEYWORDS: [&str; 5] =
+    ["Ciphers", "KexAlgorithms", "MACs", "HostKeyAlgorithms", "PubkeyAcceptedAlgorithms"];
+
+/// Catalog values written into artifacts verbatim must be plain.
+fn check_render(render: &RenderSpec) -> Result<(), String> {
+    match render {
+        RenderSpec::SshdRemoveAlgorithms { keyword } if !SSHD_ALGORITHM_KEYWORDS.contains(&keyword.as_str()) => {
+            Err(format!("`{keyword}` is not an sshd algorithm list keyword"))
+        }
+        RenderSpec::Sysctl { values } => match values
+            .iter()
+            .find(|(key, value)| !plain_word(key) || !value.split(' ').all(|v| v.parse::<i64>().is_ok()))
+        {
+            Some((key, value)) => Err(format!("sysctl `{key} = {value}` is not a plain key with numbers")),
+            None => Ok(()),
+        },
+        RenderSpec::SambaSetting { parameter, value } | RenderSpec::SambaShare { parameter, value }
+            if !(parameter.split(' ').all(plain_word) && value.split(' ').all(plain_word)) =>
+        {
+            Err(format!("smb.conf `{parameter} = {value}` is not plain words"))
+        }
+        RenderSpec::ServiceDisable { service: Some(service) } if !plain_word(service) => {
+            Err(format!("service `{service}` is not a plain name"))
+        }
+        RenderSpec::Manual { step, .. } if step.replace("{value}", "").replace("{subject}", "").contains('{') => {
+            Err(format!("manual step `{step}` has a placeholder other than {{value}} and {{subject}}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

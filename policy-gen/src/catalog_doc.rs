@@ -37,15 +37,19 @@ pub fn markdown(catalog: &Catalog) -> String {
         writeln!(out, "**{}** ({}, `{}`)\n", md(&r.title), r.platform.as_str(), r.shape.name()).unwrap();
         writeln!(out, "- Why: {}", md(&r.rationale)).unwrap();
         writeln!(out, "- Would break: {}", md(&r.breaks)).unwrap();
-        writeln!(out, "- Needs coverage of: {}", r.categories.join(", ")).unwrap();
+        if r.categories.is_empty() {
+            writeln!(out, "- Needs coverage of: nothing (it relies on no absence)").unwrap();
+        } else {
+            writeln!(out, "- Needs coverage of: {}", r.categories.join(", ")).unwrap();
+        }
         match &r.shape {
             ShapeSpec::MinVersion { protocol, target, ceiling, per_port, ignore, .. } => {
                 writeln!(out, "- Decides: the lowest {protocol} version observed{}, at least {target} to enforce, at most {ceiling}{}", if *per_port { " per service port" } else { "" }, if ignore.is_empty() { String::new() } else { format!(" (ignoring {})", ignore.join(", ")) }).unwrap();
             }
             ShapeSpec::RemoveUnused { inventory, candidates, .. } => {
                 if candidates.is_empty() {
-                    writeln!(out, "- Decides: each {} in the inventory that was never used", inventory.as_str())
-                        .unwrap();
+                    let noun = inventory.map(|i| i.as_str()).unwrap_or("item");
+                    writeln!(out, "- Decides: each {noun} in the inventory that was never used").unwrap();
                 } else {
                     let names: Vec<String> = candidates
                         .iter()
@@ -56,6 +60,13 @@ pub fn markdown(catalog: &Catalog) -> String {
                         .collect();
                     writeln!(out, "- Decides: each of {} never used", names.join(", ")).unwrap();
                 }
+            }
+            ShapeSpec::Baseline => {
+                writeln!(out, "- Decides: nothing observable depends on it, so it is enforced wherever it applies")
+                    .unwrap();
+            }
+            ShapeSpec::NarrowGrants { protocol } => {
+                writeln!(out, "- Decides: for each used {} share, a proposal (the users seen; read-only unless writes were seen), always for review", protocol.as_str()).unwrap();
             }
             _ => {}
         }

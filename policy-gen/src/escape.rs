@@ -112,6 +112,20 @@ pub fn sshd_user_pattern(user: &str) -> Option<String> {
     safe.then(|| user.to_string())
 }
 
+/// A share name as an smb.conf section header (`[name]`), or `None` when it
+/// cannot be written safely: smb.conf has no escapes, so a `]` would end the
+/// header early and a line break or `;`/`#` at the start would start another
+/// line or a comment. Samba trims surrounding whitespace, so that is refused
+/// too rather than silently naming another share.
+pub fn samba_section_name(name: &str) -> Option<String> {
+    let safe = !name.is_empty()
+        && name.len() <= 256
+        && name.trim() == name
+        && !name.starts_with([';', '#'])
+        && name.chars().all(|c| !c.is_control() && !is_format_char(c) && !matches!(c, '[' | ']'));
+    safe.then(|| format!("[{name}]"))
+}
+
 /// A host name as a directory name: anything outside `[A-Za-z0-9._-]`
 /// becomes `_`, and names that could climb out (`.`/`..`) are prefixed.
 pub fn file_name(text: &str) -> String {

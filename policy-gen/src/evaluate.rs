@@ -116,10 +116,14 @@ fn has_related_facts(rule: &Rule, host: &HostView) -> bool {
         ShapeSpec::MinVersion { protocol, .. } => {
             matches!(&f.key, FactKey::Protocol { negotiated, .. } if negotiated.protocol() == *protocol)
         }
-        ShapeSpec::DisableUnlessUsed { usage }
-        | ShapeSpec::SettingUnlessUsed { usage }
+        ShapeSpec::DisableUnlessUsed { usage, .. }
+        | ShapeSpec::SettingUnlessUsed { usage, .. }
         | ShapeSpec::Allowlist { usage, .. }
         | ShapeSpec::RemoveUnused { usage, .. } => usage.related(&f.key),
+        ShapeSpec::Baseline => false,
+        ShapeSpec::NarrowGrants { protocol } => {
+            matches!(&f.key, FactKey::Share { protocol: p, .. } if p == protocol)
+        }
     })
 }
 

@@ -75,17 +75,28 @@ impl HostView {
         self.inventory_of(InventoryCategory::Listener).find(|l| listener_port(l) == Some(port))
     }
 
-    fn has(&self, probe: &InventoryProbe) -> bool {
-        self.inventory_of(probe.category).any(|item| {
-            probe.name.as_ref().is_none_or(|n| item.name.eq_ignore_ascii_case(n))
+    /// Inventory items a probe names. Services match with or without a
+    /// systemd unit suffix: the probe `ssh` finds `ssh.service`.
+    pub fn matching_inventory<'a>(&'a self, probe: &'a InventoryProbe) -> impl Iterator<Item = &'a InventoryRecord> {
+        self.inventory_of(probe.category).filter(move |item| {
+            probe.name.as_ref().is_none_or(|n| unit_name(&item.name).eq_ignore_ascii_case(unit_name(n)))
                 && probe.port.is_none_or(|p| listener_port(item) == Some(p))
         })
+    }
+
+    fn has(&self, probe: &InventoryProbe) -> bool {
+        self.matching_inventory(probe).next().is_some()
     }
 
     /// Whether any inventory probe matches (rules without `applies_if` always apply).
     pub fn satisfies(&self, applicability: Option<&Applicability>) -> bool {
         applicability.is_none_or(|a| a.any.iter().any(|probe| self.has(probe)))
     }
+}
+
+/// `cups.service` and `cups.socket` are the unit names of the service `cups`.
+pub fn unit_name(name: &str) -> &str {
+    name.strip_suffix(".service").or_else(|| name.strip_suffix(".socket")).unwrap_or(name)
 }
 
 pub fn listener_port(item: &InventoryRecord) -> Option<u16> {

@@ -74,6 +74,11 @@ pub struct Candidate {
     pub name: String,
     pub cis: Option<String>,
     pub stig: Option<String>,
+    /// Inbound connections to these ports are uses of the candidate (a service's well-known ports).
+    #[serde(default)]
+    pub ports: Vec<u16>,
+    /// Inbound connections to any port this program listens on are uses of the candidate.
+    pub process: Option<String>,
 }
 
 /// The rule shapes of ARCHITECTURE.md §4 with their parameters.
@@ -95,14 +100,37 @@ pub enum ShapeSpec {
         ignore: Vec<String>,
     },
     /// Off, unless observed in use.
-    DisableUnlessUsed { usage: UsageMatcher },
+    DisableUnlessUsed {
+        usage: UsageMatcher,
+        #[serde(default)]
+        present_means_used: Vec<InventoryProbe>,
+    },
     /// A strict setting, unless usage it would break was seen.
-    SettingUnlessUsed { usage: UsageMatcher },
+    SettingUnlessUsed {
+        usage: UsageMatcher,
+        /// Inventory items whose presence is itself a use (a container engine
+        /// installed needs IP forwarding, whether or not it started a container
+        /// during the window).
+        #[serde(default)]
+        present_means_used: Vec<InventoryProbe>,
+    },
     /// Exactly the observed set (plus a keep-list for accounts).
     Allowlist { member: AllowlistMember, usage: UsageMatcher },
-    /// Inventory items never used during observation.
+    /// Inventory items (or fixed candidates) never used during observation.
     RemoveUnused {
-        inventory: InventoryCategory,
+        /// Where the items come from; without it, `candidates` are the items
+        /// (sshd algorithms, which no inventory lists).
+        inventory: Option<InventoryCategory>,
+        /// What one item is called in decisions (default: the inventory category).
+        item: Option<String>,
+        /// Only inventory shares of this protocol (SMB shares and NFS exports share a category).
+        protocol: Option<temper_collector::ShareProtocol>,
+        /// What an item must never have been to be proposed (default `used`; `written to`).
+        never: Option<String>,
+        /// Matching facts cannot be told apart by item (NFS: a connection to
+        /// 2049 does not say which export), so any use keeps every item.
+        #[serde(default)]
+        unattributed: bool,
         usage: UsageMatcher,
         /// Regular expressions of item names never proposed for removal.
         #[serde(default)]
@@ -110,7 +138,20 @@ pub enum ShapeSpec {
         /// A fixed list of candidates instead of every inventory item.
         #[serde(default)]
         candidates: Vec<Candidate>,
+        /// Candidates the inventory does not list need no decision (a service
+        /// that is not installed); kernel modules are blocked either way.
+        #[serde(default)]
+        only_present: bool,
+        /// Also keep the policy's break-glass accounts.
+        #[serde(default)]
+        keep_accounts: bool,
     },
+    /// A setting nothing observable depends on (logging on, AutoPlay off).
+    Baseline,
+    /// A proposal for each share: only the users seen, read-only where no
+    /// write was seen. Always for a reviewer: the share's grants are not in
+    /// the inventory, so Temper cannot tell whether the proposal narrows them.
+    NarrowGrants { protocol: temper_collector::ShareProtocol },
 }
 
 impl ShapeSpec {
@@ -121,6 +162,8 @@ impl ShapeSpec {
             ShapeSpec::SettingUnlessUsed { .. } => "setting_unless_used",
             ShapeSpec::Allowlist { .. } => "allowlist",
             ShapeSpec::RemoveUnused { .. } => "remove_unused",
+            ShapeSpec::Baseline => "baseline",
+            ShapeSpec::NarrowGrants { .. } => "narrow_grants",
         }
     }
 }
@@ -148,16 +191,61 @@ pub struct RegistryValue {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RenderSpec {
-    Registry { values: Vec<RegistryValue> },
-    WindowsFeature { server_feature: String, client_feature: String },
-    SmbServerConfiguration { parameter: String, levels: BTreeMap<String, String> },
+    Registry {
+        values: Vec<RegistryValue>,
+    },
+    WindowsFeature {
+        server_feature: String,
+        client_feature: String,
+    },
+    SmbServerConfiguration {
+        parameter: String,
+        levels: BTreeMap<String, String>,
+    },
     SmbShareRemoval,
-    Sshd { directives: BTreeMap<String, String> },
+    Sshd {
+        directives: BTreeMap<String, String>,
+    },
     SshdAllowUsers,
-    SambaGlobal { parameter: String, levels: BTreeMap<String, String> },
+    SambaGlobal {
+        parameter: String,
+        levels: BTreeMap<String, String>,
+    },
     NftablesInbound,
     ModprobeBlacklist,
     TlsListener,
+    /// A Windows service set to Disabled and stopped: the catalog's, or the decision's value.
+    ServiceDisable {
+        service: Option<String>,
+    },
+    /// Windows Firewall: inbound default block, with the allowlist's ports allowed.
+    FirewallInbound,
+    /// sshd algorithms removed from the defaults: `Ciphers -a,b` (never narrowed to what was seen).
+    SshdRemoveAlgorithms {
+        keyword: String,
+    },
+    /// A fixed `[global]` smb.conf parameter.
+    SambaSetting {
+        parameter: String,
+        value: String,
+    },
+    /// A parameter of the decision's share section in smb.conf (`available = no`, `read only = yes`).
+    SambaShare {
+        parameter: String,
+        value: String,
+    },
+    /// Kernel parameters in /etc/sysctl.d.
+    Sysctl {
+        values: BTreeMap<String, String>,
+    },
+    /// A systemd unit (the decision's value) disabled, stopped and masked.
+    SystemdDisable,
+    /// No file can carry it: a step for a person, printed by the artifacts
+    /// (`{value}` and `{subject}` are filled in from the decision).
+    Manual {
+        platform: Platform,
+        step: String,
+    },
 }
 
 impl RenderSpec {
@@ -166,8 +254,21 @@ impl RenderSpec {
             RenderSpec::Registry { .. }
             | RenderSpec::WindowsFeature { .. }
             | RenderSpec::SmbServerConfiguration { .. }
-            | RenderSpec::SmbShareRemoval => Platform::Windows,
-            _ => Platform::Linux,
+            | RenderSpec::SmbShareRemoval
+            | RenderSpec::ServiceDisable { .. }
+            | RenderSpec::FirewallInbound => Platform::Windows,
+            RenderSpec::Manual { platform, .. } => *platform,
+            RenderSpec::Sshd { .. }
+            | RenderSpec::SshdAllowUsers
+            | RenderSpec::SambaGlobal { .. }
+            | RenderSpec::NftablesInbound
+            | RenderSpec::ModprobeBlacklist
+            | RenderSpec::TlsListener
+            | RenderSpec::SshdRemoveAlgorithms { .. }
+            | RenderSpec::SambaSetting { .. }
+            | RenderSpec::SambaShare { .. }
+            | RenderSpec::Sysctl { .. }
+            | RenderSpec::SystemdDisable => Platform::Linux,
         }
     }
 }
@@ -182,7 +283,9 @@ pub struct Rule {
     pub rationale: String,
     /// What usage the setting would break, in words.
     pub breaks: String,
-    /// Coverage categories that must have been watched to trust an absence.
+    /// Coverage categories that must have been watched to trust an absence
+    /// (none for a `baseline` rule: it relies on no absence).
+    #[serde(default)]
     pub categories: Vec<String>,
     #[serde(default)]
     pub references: References,

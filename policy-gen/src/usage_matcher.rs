@@ -3,8 +3,10 @@
 //! anything.
 
 use serde::{Deserialize, Serialize};
-use temper_collector::{Kind, Protocol, Role};
-use temper_learner::FactKey;
+use temper_collector::normalize::bare_program_name;
+use temper_collector::share_name::same_share;
+use temper_collector::{Access, Kind, Protocol, Role, ServiceAction, Transport};
+use temper_learner::{Dimension, Fact, FactKey};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +23,24 @@ pub struct UsageMatcher {
     pub methods: Option<Vec<String>>,
     pub users: Option<Vec<String>>,
     pub success: Option<bool>,
+    /// Algorithm facts: the slot (`cipher`, `kex`, `mac`, `host_key`, `etype`).
+    /// A matcher with a slot matches only algorithm facts, one without only versions.
+    pub slot: Option<String>,
+    /// Algorithm, share, service, program (bare image name) or module names,
+    /// compared case-insensitively.
+    pub names: Option<Vec<String>>,
+    /// `true` matches only anonymous (null) sessions; absent or `false`, only
+    /// authenticated ones: an anonymous session is never a client's use of a version.
+    pub anonymous: Option<bool>,
+    pub transport: Option<Transport>,
+    /// Service ports of protocol and connection facts.
+    pub ports: Option<Vec<u16>>,
+    pub access: Option<Vec<Access>>,
+    pub actions: Option<Vec<ServiceAction>>,
+    /// Objects in a fact's evidence (a named pipe opened on IPC$, a file):
+    /// the last path component, case-insensitively. Evidence keeps the
+    /// heaviest hitters, so an object can be missed once a fact's evidence overflowed.
+    pub objects: Option<Vec<String>>,
 }
 
 /// A use whose role is unknown could be either: it matches any wanted role,
@@ -33,22 +53,47 @@ pub fn role_matches(wanted: Option<Role>, seen: Option<Role>) -> bool {
 }
 
 impl UsageMatcher {
+    /// The key matches and, when `objects` is set, so does an object in the evidence.
+    pub fn matches_fact(&self, fact: &Fact) -> bool {
+        self.matches(&fact.key)
+            && self.objects.as_ref().is_none_or(|wanted| {
+                fact.stats.evidence(Dimension::Object).is_some_and(|objects| {
+                    objects.values.keys().any(|object| {
+                        let last = object.rsplit(['\\', '/']).next().unwrap_or(object);
+                        wanted.iter().any(|w| w.eq_ignore_ascii_case(last))
+                    })
+                })
+            })
+    }
+
+    /// Whether the key matches (objects in the evidence are not looked at).
     pub fn matches(&self, key: &FactKey) -> bool {
         if self.kind.is_some_and(|k| k != key.kind()) {
             return false;
         }
         match key {
-            FactKey::Protocol { negotiated, role, anonymous, .. } => {
-                // Anonymous sessions are never a client's use of a version.
-                !anonymous
+            FactKey::Protocol { negotiated, role, anonymous, port } => {
+                self.slot.is_none()
+                    && self.anonymous.unwrap_or(false) == *anonymous
                     && self.protocol.is_none_or(|p| p == negotiated.protocol())
                     && self.versions.as_ref().is_none_or(|v| v.iter().any(|v| v == negotiated.version_str()))
                     && role_matches(self.role, *role)
+                    && self.port_matches(*port)
                     && self.logon_fields_unset()
                     && self.script_fields_unset()
             }
-            FactKey::Algorithm { .. } => false,
-            FactKey::Connection { role, .. } => role_matches(self.role, *role),
+            FactKey::Algorithm { protocol, slot, name, role, port } => {
+                self.slot.as_ref().is_some_and(|s| s == slot)
+                    && self.protocol.is_none_or(|p| p == *protocol)
+                    && self.name_matches(name)
+                    && role_matches(self.role, *role)
+                    && self.port_matches(*port)
+            }
+            FactKey::Connection { transport, role, port } => {
+                role_matches(self.role, *role)
+                    && self.transport.is_none_or(|t| t == *transport)
+                    && self.port_matches(*port)
+            }
             FactKey::Script { interpreter, engine_version } => {
                 self.interpreters.as_ref().is_none_or(|list| list.iter().any(|i| i == interpreter))
                     && self
@@ -62,7 +107,27 @@ impl UsageMatcher {
                     && self.success.is_none_or(|s| s == *success)
                     && self.users.as_ref().is_none_or(|list| user.as_ref().is_some_and(|u| list.contains(u)))
             }
-            FactKey::Share { .. } | FactKey::Exec { .. } | FactKey::Service { .. } | FactKey::Module { .. } => true,
+            FactKey::Share { share, access, .. } => {
+                self.names.as_ref().is_none_or(|names| names.iter().any(|n| same_share(n, share)))
+                    && self.access.as_ref().is_none_or(|list| list.contains(access))
+            }
+            FactKey::Exec { image } => self.name_matches(&bare_program_name(image)),
+            FactKey::Service { service, action } => {
+                self.name_matches(service) && self.actions.as_ref().is_none_or(|list| list.contains(action))
+            }
+            FactKey::Module { name } => self.name_matches(name),
+        }
+    }
+
+    fn name_matches(&self, name: &str) -> bool {
+        self.names.as_ref().is_none_or(|names| names.iter().any(|n| n.eq_ignore_ascii_case(name)))
+    }
+
+    /// A fact with no known port matches a port list: it could be on any port.
+    fn port_matches(&self, port: Option<u16>) -> bool {
+        match (&self.ports, port) {
+            (Some(ports), Some(port)) => ports.contains(&port),
+            _ => true,
         }
     }
 

@@ -8,7 +8,7 @@
 //! shell-quoted words. Ports and versions are numbers and catalog values.
 
 use crate::decision::Decision;
-use crate::escape::{comment_text, shell_literal, sshd_user_pattern};
+use crate::escape::{comment_text, samba_section_name, shell_literal, sshd_user_pattern};
 use crate::policy::Policy;
 use crate::rule::{RenderSpec, Rule};
 use std::collections::BTreeMap;
@@ -20,6 +20,8 @@ pub const SSHD_DROP_IN: &str = "etc/ssh/sshd_config.d/00-temper.conf";
 pub const SAMBA_FRAGMENT: &str = "etc/samba/temper.conf";
 pub const NFTABLES_RULESET: &str = "etc/temper/nftables.nft";
 pub const MODPROBE_FILE: &str = "etc/modprobe.d/temper-blacklist.conf";
+pub const SAMBA_SHARES: &str = "etc/samba/temper-shares.conf";
+pub const SYSCTL_FILE: &str = "etc/sysctl.d/60-temper.conf";
 
 /// The rendered files of one host, relative to `/`, and its install script.
 #[derive(Debug, Default)]
@@ -30,6 +32,24 @@ pub struct LinuxArtifacts {
     pub manual_steps: Vec<String>,
     /// Values that could not be written safely, with the decision they came from.
     pub refused: Vec<String>,
+    /// systemd services to disable, stop and mask (install.sh does it, with rollback).
+    pub units: Vec<String>,
+    /// Kernel parameters set by SYSCTL_FILE, for the rollback of their live values.
+    pub sysctl_keys: Vec<String>,
+}
+
+/// A manual step of the catalog with the decision's value and subject filled in.
+pub fn manual_step(step: &str, decision: &Decision) -> String {
+    let value = match &decision.value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    step.replace("{subject}", decision.subject.as_deref().unwrap_or("this host")).replace("{value}", &value)
+}
+
+/// Plain names (units, algorithms) that go into files and commands unquoted.
+fn plain_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'))
 }
 
 fn header(policy: &Policy, host: &str, comment: &str) -> String {
@@ -66,6 +86,11 @@ pub fn render(policy: &Policy, host: &str, rules: &[Rule]) -> Result<LinuxArtifa
     let mut samba: Vec<String> = Vec::new();
     let mut modules: Vec<String> = Vec::new();
     let mut firewall: Option<&Decision> = None;
+    // sshd keyword -> algorithms removed from its defaults, with the rule titles.
+    let mut removed: BTreeMap<&str, (Vec<String>, String)> = BTreeMap::new();
+    // share section -> its parameters.
+    let mut shares: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut sysctl: BTreeMap<String, (String, String)> = BTreeMap::new();
 
     for decision in policy.decisions_for(host).filter(|d| d.is_enforced_here()) {
         let rule = rules
@@ -111,10 +136,55 @@ pub fn render(policy: &Policy, host: &str, rules: &[Rule]) -> Result<LinuxArtifa
             }
             RenderSpec::NftablesInbound => firewall = Some(decision),
             RenderSpec::TlsListener => render_tls_listener(policy, host, decision, &mut artifacts),
+            RenderSpec::SshdRemoveAlgorithms { keyword } => {
+                let name = decision.value.as_str().unwrap_or_default();
+                if plain_name(name) {
+                    let entry = removed.entry(keyword.as_str()).or_insert_with(|| (Vec::new(), decision.title.clone()));
+                    entry.0.push(name.to_string());
+                } else {
+                    artifacts.refused.push(format!("{}: algorithm name {name:?} is not a plain name", decision.rule));
+                }
+            }
+            RenderSpec::SambaSetting { parameter, value } => {
+                samba.push(format!("# {}\n{parameter} = {value}", comment_text(&decision.title)));
+            }
+            RenderSpec::SambaShare { parameter, value } => {
+                let share = decision.value.as_str().unwrap_or_default();
+                match samba_section_name(share) {
+                    Some(section) => shares
+                        .entry(section)
+                        .or_default()
+                        .push(format!("\t# {}\n\t{parameter} = {value}", comment_text(&decision.title))),
+                    None => artifacts.refused.push(format!(
+                        "{}: share name {share:?} cannot be written as an smb.conf section",
+                        decision.rule
+                    )),
+                }
+            }
+            RenderSpec::Sysctl { values } => {
+                for (key, value) in values {
+                    sysctl.insert(key.clone(), (value.clone(), decision.title.clone()));
+                }
+            }
+            RenderSpec::SystemdDisable => {
+                let unit = decision.value.as_str().unwrap_or_default();
+                if plain_name(unit) {
+                    artifacts.units.push(unit.to_string());
+                } else {
+                    artifacts.refused.push(format!("{}: unit name {unit:?} is not a plain name", decision.rule));
+                }
+            }
+            RenderSpec::Manual { step, .. } => artifacts.manual_steps.push(manual_step(step, decision)),
             other => return Err(format!("{}: {other:?} is not a Linux rendering", decision.rule)),
         }
     }
 
+    for (keyword, (mut names, title)) in removed {
+        names.sort();
+        // A leading `-` removes the algorithms from OpenSSH's defaults and keeps
+        // the rest: the list is never narrowed to what was seen.
+        sshd.push(format!("# {}\n{keyword} -{}", comment_text(&title), names.join(",")));
+    }
     if !sshd.is_empty() {
         // sshd keeps the first value it reads for most keywords and reads
         // sshd_config.d in lexical order, so 00- wins over distribution
@@ -129,6 +199,24 @@ pub fn render(policy: &Policy, host: &str, rules: &[Rule]) -> Result<LinuxArtifa
             samba.join("\n")
         );
         artifacts.files.insert(SAMBA_FRAGMENT.into(), body);
+    }
+    if !shares.is_empty() {
+        let mut body = header(policy, host, "#");
+        body.push_str(
+            "# Included at the end of smb.conf: Samba merges a section named twice,\n# so these parameters override the share's own.\n",
+        );
+        for (section, lines) in &shares {
+            writeln!(body, "\n{section}\n{}", lines.join("\n")).unwrap();
+        }
+        artifacts.files.insert(SAMBA_SHARES.into(), body);
+    }
+    if !sysctl.is_empty() {
+        let mut body = header(policy, host, "#");
+        for (key, (value, title)) in &sysctl {
+            writeln!(body, "# {}\n{key} = {value}", comment_text(title)).unwrap();
+        }
+        artifacts.sysctl_keys = sysctl.keys().cloned().collect();
+        artifacts.files.insert(SYSCTL_FILE.into(), body);
     }
     if !modules.is_empty() {
         let mut body = header(policy, host, "#");
@@ -247,6 +335,9 @@ fn install_script(policy: &Policy, host: &str, artifacts: &LinuxArtifacts) -> St
     if has(NFTABLES_RULESET) {
         out.push_str("ensure_line etc/nftables.conf 'include \"/etc/temper/nftables.nft\"'\n");
     }
+    if has(SAMBA_SHARES) {
+        out.push_str("ensure_line etc/samba/smb.conf 'include = /etc/samba/temper-shares.conf'\n");
+    }
     // On the live system: the rollback reloads what it restores; then validate
     // everything, then reload. Any failure restores every file and stops.
     out.push_str("if live; then\n");
@@ -259,8 +350,12 @@ fn install_script(policy: &Policy, host: &str, artifacts: &LinuxArtifacts) -> St
     if has(SSHD_DROP_IN) {
         out.push_str("    echo 'systemctl reload ssh 2>/dev/null || systemctl reload sshd' >> \"$ROLLBACK\"\n");
     }
-    if has(SAMBA_FRAGMENT) {
+    if has(SAMBA_FRAGMENT) || has(SAMBA_SHARES) {
         out.push_str("    echo 'smbcontrol smbd reload-config 2>/dev/null || systemctl reload smbd 2>/dev/null || true' >> \"$ROLLBACK\"\n");
+    }
+    // The live values come back too: a restored file alone acts only at boot.
+    for key in &artifacts.sysctl_keys {
+        writeln!(out, "    remember_sysctl {}", shell_literal(key)).unwrap();
     }
     if has(SSHD_DROP_IN) {
         out.push_str("    sshd -t || fail_and_roll_back 'sshd -t rejected the configuration'\n");
@@ -278,8 +373,11 @@ fn install_script(policy: &Policy, host: &str, artifacts: &LinuxArtifacts) -> St
             .unwrap();
         }
     }
-    if has(SAMBA_FRAGMENT) {
+    if has(SAMBA_FRAGMENT) || has(SAMBA_SHARES) {
         out.push_str("    if command -v testparm >/dev/null; then testparm -s >/dev/null 2>&1 || fail_and_roll_back 'testparm -s rejected smb.conf'; fi\n");
+    }
+    if has(SYSCTL_FILE) {
+        out.push_str("    sysctl -q -p /etc/sysctl.d/60-temper.conf || fail_and_roll_back 'sysctl rejected /etc/sysctl.d/60-temper.conf'\n");
     }
     if has(NFTABLES_RULESET) {
         out.push_str("    nft -c -f /etc/temper/nftables.nft || fail_and_roll_back 'nft -c rejected the ruleset'\n");
@@ -288,10 +386,15 @@ fn install_script(policy: &Policy, host: &str, artifacts: &LinuxArtifacts) -> St
     if has(SSHD_DROP_IN) {
         out.push_str("    { systemctl reload ssh 2>/dev/null || systemctl reload sshd; } || fail_and_roll_back 'sshd did not reload'\n");
     }
-    if has(SAMBA_FRAGMENT) {
+    if has(SAMBA_FRAGMENT) || has(SAMBA_SHARES) {
         out.push_str("    smbcontrol smbd reload-config 2>/dev/null || systemctl reload smbd 2>/dev/null || note 'smbd not reloaded: reload it to apply smb.conf'\n");
     }
     out.push_str("fi\n");
+    // Units last: once everything else validated. Outside the live system
+    // (TEMPER_ROOT) they are disabled and masked in that tree.
+    for unit in &artifacts.units {
+        writeln!(out, "disable_unit {}", shell_literal(unit)).unwrap();
+    }
     for step in &artifacts.manual_steps {
         writeln!(out, "note {}", shell_literal(&format!("by hand: {step}"))).unwrap();
     }

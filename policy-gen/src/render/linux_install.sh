@@ -88,3 +88,43 @@ fail_and_roll_back() {
     sh "$ROLLBACK"
     exit 1
 }
+
+# remember_sysctl KEY: the rollback sets KEY back to its live value.
+remember_sysctl() {
+    value=$(sysctl -n "$1" 2>/dev/null) || return 0
+    echo "sysctl -q -w $(q "$1=$value") || true" >> "$ROLLBACK"
+}
+
+# disable_unit NAME: disable, stop and mask NAME.service, .socket and .path
+# where they exist; the rollback unmasks, re-enables and restarts what was so.
+# Into another tree (TEMPER_ROOT), masking is a /dev/null symlink in its
+# /etc/systemd/system, as `systemctl mask` would write.
+disable_unit() {
+    if [ "$DRY_RUN" = 1 ]; then note "would disable, stop and mask $1 (.service, .socket, .path)"; return 0; fi
+    for unit in "$1.service" "$1.socket" "$1.path"; do
+        if live; then
+            systemctl cat "$unit" >/dev/null 2>&1 || continue
+            enabled=$(systemctl is-enabled "$unit" 2>/dev/null || true)
+            active=$(systemctl is-active "$unit" 2>/dev/null || true)
+            [ "$enabled" = masked ] && continue
+            echo "systemctl unmask $(q "$unit")" >> "$ROLLBACK"
+            case "$enabled" in enabled|enabled-runtime) echo "systemctl enable $(q "$unit")" >> "$ROLLBACK" ;; esac
+            [ "$active" = active ] && echo "systemctl start $(q "$unit")" >> "$ROLLBACK"
+            systemctl disable --now "$unit" >/dev/null 2>&1 || true
+            systemctl mask "$unit" >/dev/null 2>&1 || fail_and_roll_back "could not mask $unit"
+            note "disabled, stopped and masked $unit"
+        else
+            found=
+            for dir in lib/systemd/system usr/lib/systemd/system etc/systemd/system; do
+                [ -e "$ROOT/$dir/$unit" ] && found=1
+            done
+            [ -n "$found" ] || continue
+            link="$ROOT/etc/systemd/system/$unit"
+            if [ -e "$link" ] || [ -L "$link" ]; then note "left $unit alone: $link exists"; continue; fi
+            mkdir -p "$ROOT/etc/systemd/system"
+            ln -s /dev/null "$link"
+            echo "rm -f $(q "$link")" >> "$ROLLBACK"
+            note "masked $unit in $ROOT"
+        fi
+    done
+}

@@ -65,6 +65,28 @@ fn commands(decision: &Decision, rule: &Rule) -> Result<Vec<String>, String> {
             let share = decision.value.as_str().ok_or("the decision names no share")?;
             Ok(vec![format!("Remove-TemperSmbShare -Name {} -Rule {rule_id}", powershell_literal(share))])
         }
+        RenderSpec::ServiceDisable { service } => {
+            let name = service.as_deref().or(decision.value.as_str()).ok_or("the decision names no service")?;
+            Ok(vec![format!("Disable-TemperService -Name {} -Rule {rule_id}", powershell_literal(name))])
+        }
+        RenderSpec::FirewallInbound => {
+            let mut members = Vec::new();
+            for member in decision.value.as_array().into_iter().flatten().filter_map(|v| v.as_str()) {
+                let valid = member.split_once('/').is_some_and(|(transport, port)| {
+                    matches!(transport, "tcp" | "udp") && port.parse::<u16>().is_ok_and(|p| p > 0)
+                });
+                if !valid {
+                    return Err(format!("firewall member {member:?} is not tcp/PORT or udp/PORT"));
+                }
+                members.push(powershell_literal(member));
+            }
+            Ok(vec![format!("Set-TemperFirewallInbound -Allow @({}) -Rule {rule_id}", members.join(", "))])
+        }
+        RenderSpec::Manual { step, .. } => Ok(vec![format!(
+            "Write-Warning ({} + {})",
+            powershell_literal(&format!("by hand ({}): ", decision.rule)),
+            powershell_literal(&crate::render::linux::manual_step(step, decision))
+        )]),
         other => Err(format!("{other:?} is not a Windows rendering")),
     }
 }

@@ -105,6 +105,52 @@ function Remove-TemperSmbShare {
     }
 }
 
+function Disable-TemperService {
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param([string]$Name, [string]$Rule)
+    $service = Get-Service -Name $Name -ErrorAction SilentlyContinue
+    if ($null -eq $service) { Write-Verbose "${Rule}: service $Name does not exist"; return }
+    if ([string]$service.StartType -eq 'Disabled' -and [string]$service.Status -eq 'Stopped') {
+        Write-Verbose "${Rule}: service $Name is already disabled and stopped"
+        return
+    }
+    if ($PSCmdlet.ShouldProcess("service $Name", "stop and disable ($Rule)")) {
+        # The rollback runs newest first: the startup type comes back before the start.
+        if ([string]$service.Status -eq 'Running') {
+            $script:Rollback.Add("Start-Service -Name $(ConvertTo-TemperLiteral $Name)  # $Rule")
+        }
+        $script:Rollback.Add("Set-Service -Name $(ConvertTo-TemperLiteral $Name) -StartupType $([string]$service.StartType)  # $Rule")
+        Set-Service -Name $Name -StartupType Disabled
+        Stop-Service -Name $Name -Force -ErrorAction SilentlyContinue
+        $script:Changes++
+    }
+}
+
+function Set-TemperFirewallInbound {
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param([string[]]$Allow, [string]$Rule)
+    # Allow rules first, then block by default: no moment without the allowed ports.
+    foreach ($member in $Allow) {
+        $transport, $port = $member -split '/'
+        $name = "Temper allow $member"
+        if (Get-NetFirewallRule -Name $name -ErrorAction SilentlyContinue) { Write-Verbose "${Rule}: $name exists"; continue }
+        if ($PSCmdlet.ShouldProcess("Windows Firewall", "allow inbound $member ($Rule)")) {
+            New-NetFirewallRule -Name $name -DisplayName $name -Group 'Temper' -Direction Inbound -Action Allow `
+                -Protocol $transport.ToUpperInvariant() -LocalPort $port -Profile Any | Out-Null
+            $script:Rollback.Add("Remove-NetFirewallRule -Name $(ConvertTo-TemperLiteral $name)  # $Rule")
+            $script:Changes++
+        }
+    }
+    foreach ($profile in @(Get-NetFirewallProfile)) {
+        if ([string]$profile.Enabled -eq 'True' -and [string]$profile.DefaultInboundAction -eq 'Block') { continue }
+        if ($PSCmdlet.ShouldProcess("Windows Firewall profile $($profile.Name)", "enable, block inbound by default ($Rule)")) {
+            $script:Rollback.Add("Set-NetFirewallProfile -Name $(ConvertTo-TemperLiteral $profile.Name) -Enabled $([string]$profile.Enabled) -DefaultInboundAction $([string]$profile.DefaultInboundAction)  # $Rule")
+            Set-NetFirewallProfile -Name $profile.Name -Enabled True -DefaultInboundAction Block
+            $script:Changes++
+        }
+    }
+}
+
 # Everything below runs inside try/finally, so the rollback script is written
 # for the changes made so far even when a later step fails.
 try {

@@ -3,12 +3,12 @@
 
 use super::{matching_usage, Outcome};
 use crate::host_view::HostView;
-use crate::rule::Rule;
+use crate::rule::{InventoryProbe, Rule};
 use crate::usage_matcher::UsageMatcher;
 use serde_json::Value;
 
-pub fn evaluate(rule: &Rule, usage: &UsageMatcher, host: &HostView) -> Vec<Outcome> {
+pub fn evaluate(rule: &Rule, usage: &UsageMatcher, present: &[InventoryProbe], host: &HostView) -> Vec<Outcome> {
     let mut outcome = Outcome::new(Value::String(rule.setting.value.clone()), "no use of it was observed");
-    outcome.usage = matching_usage(host, usage);
+    outcome.usage = matching_usage(host, usage, present);
     vec![outcome]
 }

@@ -4,8 +4,10 @@
 //! insufficient) the same way for every shape.
 
 pub mod allowlist;
+pub mod baseline;
 pub mod disable_unless_used;
 pub mod min_version;
+pub mod narrow_grants;
 pub mod remove_unused;
 pub mod setting_unless_used;
 
@@ -57,15 +59,52 @@ pub struct ShapeContext<'a> {
 pub fn evaluate_shape(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Outcome> {
     match &rule.shape {
         ShapeSpec::MinVersion { .. } => min_version::evaluate(rule, host),
-        ShapeSpec::DisableUnlessUsed { usage } => disable_unless_used::evaluate(rule, usage, host),
-        ShapeSpec::SettingUnlessUsed { usage } => setting_unless_used::evaluate(rule, usage, host),
+        ShapeSpec::DisableUnlessUsed { usage, present_means_used } => {
+            disable_unless_used::evaluate(rule, usage, present_means_used, host)
+        }
+        ShapeSpec::SettingUnlessUsed { usage, present_means_used } => {
+            setting_unless_used::evaluate(rule, usage, present_means_used, host)
+        }
         ShapeSpec::Allowlist { member, usage } => allowlist::evaluate(rule, *member, usage, host, ctx),
-        ShapeSpec::RemoveUnused { .. } => remove_unused::evaluate(rule, host),
+        ShapeSpec::RemoveUnused { .. } => remove_unused::evaluate(rule, host, ctx),
+        ShapeSpec::Baseline => baseline::evaluate(rule),
+        ShapeSpec::NarrowGrants { protocol } => narrow_grants::evaluate(*protocol, host),
     }
 }
 
-/// Facts of the host that a matcher selects, assessed for rarity.
-pub fn matching_usage(host: &HostView, usage: &crate::usage_matcher::UsageMatcher) -> Vec<Usage> {
-    let facts: Vec<_> = host.facts.iter().filter(|f| usage.matches(&f.key)).collect();
-    crate::rarity::assess_usages(&facts)
+/// Facts of the host that a matcher selects, assessed for rarity, and the
+/// inventory items whose presence is a use.
+pub fn matching_usage(
+    host: &HostView,
+    usage: &crate::usage_matcher::UsageMatcher,
+    present_means_used: &[crate::rule::InventoryProbe],
+) -> Vec<Usage> {
+    let facts: Vec<_> = host.facts.iter().filter(|f| usage.matches_fact(f)).collect();
+    let mut uses = crate::rarity::assess_usages(&facts);
+    for probe in present_means_used {
+        uses.extend(host.matching_inventory(probe).map(|item| {
+            presence_usage(item, &format!("{} {} present (inventory)", item.category.as_str(), item.name))
+        }));
+    }
+    uses
+}
+
+/// An inventory item as a use: for as long as it was listed.
+pub fn presence_usage(item: &temper_learner::InventoryRecord, fact: &str) -> Usage {
+    use temper_learner::time_buckets::utc;
+    Usage {
+        fact: fact.to_string(),
+        state: crate::decision::State::Exception,
+        note: None,
+        count: 1,
+        first_seen: utc(item.first_seen),
+        last_seen: utc(item.last_seen),
+        days: (((item.last_seen - item.first_seen) / 86_400_000) + 1) as usize,
+        peers: Vec::new(),
+        processes: Vec::new(),
+        users: Vec::new(),
+        objects: Vec::new(),
+        evidence_exact: true,
+        undercount: 0,
+    }
 }

@@ -1,107 +1,161 @@
 //! `remove_unused`: inventory items never used during observation (unused
-//! shares, kernel modules from the CIS list). Items in use are kept, as
-//! exceptions with their evidence; an item that appeared during the window is
-//! judged only on the time since it appeared.
+//! shares, services, accounts, kernel modules from the CIS list, weak sshd
+//! algorithms). Items in use are kept, as exceptions with their evidence; an
+//! item that appeared during the window is judged only on the time since it
+//! appeared.
 
-use super::Outcome;
+use super::{presence_usage, Outcome, ShapeContext};
 use crate::decision::Usage;
-use crate::host_view::HostView;
+use crate::host_view::{unit_name, HostView};
 use crate::rarity::assess_usages;
 use crate::rule::{Rule, ShapeSpec};
 use regex::Regex;
 use serde_json::Value;
+use temper_collector::normalize::bare_program_name;
 use temper_collector::share_name::same_share;
-use temper_collector::InventoryCategory;
-use temper_learner::time_buckets::utc;
-use temper_learner::{FactKey, InventoryRecord};
+use temper_collector::{InventoryCategory, Role, ShareProtocol};
+use temper_learner::{Fact, FactKey, InventoryRecord};
 
 /// Kernel module names use `-` and `_` interchangeably.
 fn module_name(name: &str) -> String {
     name.replace('-', "_")
 }
 
-fn names_match(category: InventoryCategory, a: &str, b: &str) -> bool {
+fn names_match(category: Option<InventoryCategory>, a: &str, b: &str) -> bool {
     match category {
-        InventoryCategory::Share => same_share(a, b),
-        InventoryCategory::Module => module_name(a) == module_name(b),
+        Some(InventoryCategory::Share) => same_share(a, b),
+        Some(InventoryCategory::Module) => module_name(a) == module_name(b),
+        Some(InventoryCategory::Service) => unit_name(a).eq_ignore_ascii_case(unit_name(b)),
+        Some(InventoryCategory::Account) => a.eq_ignore_ascii_case(b),
         _ => a == b,
     }
 }
 
-fn fact_names(key: &FactKey) -> Option<&str> {
+/// The item a fact is a use of: the share, module, service, account,
+/// algorithm or program (by its bare name) it names.
+fn fact_name(key: &FactKey) -> Option<String> {
     match key {
-        FactKey::Share { share, .. } => Some(share),
-        FactKey::Module { name } => Some(name),
-        FactKey::Service { service, .. } => Some(service),
-        _ => None,
+        FactKey::Share { share, .. } => Some(share.clone()),
+        FactKey::Module { name } => Some(name.clone()),
+        FactKey::Service { service, .. } => Some(service.clone()),
+        FactKey::Algorithm { name, .. } => Some(name.clone()),
+        FactKey::Logon { user, .. } => user.clone(),
+        FactKey::Exec { image } => Some(bare_program_name(image)),
+        FactKey::Script { interpreter, .. } => Some(interpreter.clone()),
+        FactKey::Protocol { .. } | FactKey::Connection { .. } => None,
     }
 }
 
-pub fn evaluate(rule: &Rule, host: &HostView) -> Vec<Outcome> {
-    let ShapeSpec::RemoveUnused { inventory, usage, exclude, candidates } = &rule.shape else {
+pub fn evaluate(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Outcome> {
+    let ShapeSpec::RemoveUnused {
+        inventory,
+        item: item_noun,
+        protocol,
+        never,
+        unattributed,
+        usage,
+        exclude,
+        candidates,
+        only_present,
+        keep_accounts,
+    } = &rule.shape
+    else {
         unreachable!("remove_unused::evaluate is only called for remove_unused rules")
     };
     let excluded: Vec<Regex> = exclude.iter().map(|p| Regex::new(p).expect("catalog checked the pattern")).collect();
-    let present: Vec<&InventoryRecord> = host.inventory_of(*inventory).collect();
+    let present: Vec<&InventoryRecord> = inventory
+        .map(|c| {
+            host.inventory_of(c)
+                .filter(|i| {
+                    protocol.is_none_or(|p| i.attr_str("protocol").unwrap_or(ShareProtocol::Smb.as_str()) == p.as_str())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let kept = |name: &str| {
+        excluded.iter().any(|r| r.is_match(name))
+            || (*keep_accounts && ctx.keep_accounts.iter().any(|k| k.eq_ignore_ascii_case(name)))
+    };
 
     let names: Vec<String> = if candidates.is_empty() {
-        present.iter().map(|i| i.name.clone()).filter(|n| !excluded.iter().any(|r| r.is_match(n))).collect()
+        present.iter().map(|i| i.name.clone()).filter(|n| !kept(n)).collect()
     } else {
-        candidates.iter().map(|c| c.name.clone()).collect()
+        candidates
+            .iter()
+            .map(|c| c.name.clone())
+            .filter(|n| !*only_present || present.iter().any(|i| names_match(*inventory, &i.name, n)))
+            .collect()
     };
-    let noun = inventory.as_str();
+    let noun = item_noun.as_deref().or(inventory.map(|c| c.as_str())).unwrap_or("item");
+    let never = never.as_deref().unwrap_or("used");
 
     names
         .into_iter()
         .map(|name| {
             let item = present.iter().find(|i| names_match(*inventory, &i.name, &name));
-            let used: Vec<&temper_learner::Fact> = host
+            let candidate = candidates.iter().find(|c| c.name == name);
+            let ports = candidate.map(|c| candidate_ports(c, host)).unwrap_or_default();
+            let used: Vec<&Fact> = host
                 .facts
                 .iter()
-                .filter(|f| usage.matches(&f.key) && fact_names(&f.key).is_some_and(|n| names_match(*inventory, n, &name)))
+                .filter(|f| {
+                    let of_item =
+                        *unattributed || fact_name(&f.key).is_some_and(|n| names_match(*inventory, &n, &name));
+                    (usage.matches_fact(f) && of_item) || is_inbound_to(&f.key, &ports)
+                })
                 .collect();
             let mut uses: Vec<Usage> = assess_usages(&used);
             // A module the inventory lists is loaded, hence in use, sighting or not.
-            if *inventory == InventoryCategory::Module {
+            if *inventory == Some(InventoryCategory::Module) {
                 if let Some(item) = item {
-                    uses.push(loaded_module_usage(item));
+                    uses.push(presence_usage(item, &format!("kernel module {} loaded (inventory)", item.name)));
                 }
             }
-            let mut outcome = Outcome::new(Value::String(name.clone()), format!("{noun} {name} was never used"));
+            let mut outcome = Outcome::new(Value::String(name.clone()), format!("{noun} {name} was never {never}"));
             outcome.subject = Some(format!("{noun} {name}"));
             outcome.usage = uses;
             if let Some(item) = item {
-                if *inventory != InventoryCategory::Module {
+                if *inventory != Some(InventoryCategory::Module) {
                     outcome.watched_since = Some(item.first_seen);
                 }
                 if !item.attrs.is_empty() {
                     outcome.detail.insert("inventory".into(), Value::Object(item.attrs.clone()));
                 }
             }
-            if let Some(candidate) = candidates.iter().find(|c| c.name == name) {
-                let refs = serde_json::json!({ "cis": candidate.cis, "stig": candidate.stig, "cac": format!("kernel_module_{}_disabled", candidate.name) });
+            if let Some(candidate) = candidate {
+                let mut refs = serde_json::json!({ "cis": candidate.cis, "stig": candidate.stig });
+                if *inventory == Some(InventoryCategory::Module) {
+                    refs["cac"] = format!("kernel_module_{}_disabled", candidate.name).into();
+                }
                 outcome.detail.insert("references".into(), refs);
+            }
+            if !ports.is_empty() {
+                outcome.detail.insert("ports".into(), ports.iter().copied().collect());
             }
             outcome
         })
         .collect()
 }
 
-/// A loaded module seen in the inventory: in use for as long as it was listed.
-fn loaded_module_usage(item: &InventoryRecord) -> Usage {
-    Usage {
-        fact: format!("kernel module {} loaded (inventory)", item.name),
-        state: crate::decision::State::Exception,
-        note: None,
-        count: 1,
-        first_seen: utc(item.first_seen),
-        last_seen: utc(item.last_seen),
-        days: (((item.last_seen - item.first_seen) / 86_400_000) + 1) as usize,
-        peers: Vec::new(),
-        processes: Vec::new(),
-        users: Vec::new(),
-        objects: Vec::new(),
-        evidence_exact: true,
-        undercount: 0,
+/// The candidate's well-known ports and the ports its program listens on.
+fn candidate_ports(candidate: &crate::rule::Candidate, host: &HostView) -> Vec<u16> {
+    let mut ports = candidate.ports.clone();
+    if let Some(program) = &candidate.process {
+        for listener in host.inventory_of(InventoryCategory::Listener) {
+            let owner = listener.attr_str("process").map(bare_program_name);
+            if owner.is_some_and(|o| o.eq_ignore_ascii_case(program)) {
+                ports.extend(crate::host_view::listener_port(listener));
+            }
+        }
+    }
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
+fn is_inbound_to(key: &FactKey, ports: &[u16]) -> bool {
+    match key {
+        FactKey::Connection { role: Some(Role::Server), port: Some(port), .. } => ports.contains(port),
+        _ => false,
     }
 }

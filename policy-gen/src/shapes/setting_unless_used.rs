@@ -5,15 +5,15 @@
 
 use super::{matching_usage, Outcome};
 use crate::host_view::HostView;
-use crate::rule::Rule;
+use crate::rule::{InventoryProbe, Rule};
 use crate::usage_matcher::UsageMatcher;
 use serde_json::Value;
 
-pub fn evaluate(rule: &Rule, usage: &UsageMatcher, host: &HostView) -> Vec<Outcome> {
+pub fn evaluate(rule: &Rule, usage: &UsageMatcher, present: &[InventoryProbe], host: &HostView) -> Vec<Outcome> {
     let mut outcome = Outcome::new(
         Value::String(rule.setting.value.clone()),
         format!("no use that {} = {} would break was observed", rule.setting.name, rule.setting.value),
     );
-    outcome.usage = matching_usage(host, usage);
+    outcome.usage = matching_usage(host, usage, present);
     vec![outcome]
 }
