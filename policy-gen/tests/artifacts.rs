@@ -8,7 +8,7 @@ use common::*;
 use std::path::Path;
 use std::process::Command;
 use temper_collector::*;
-use temper_policy::{render, report, Catalog, Policy, State};
+use temper_policy::{report, Policy, State};
 
 const MARKER: &str = "/tmp/temper-pwned-marker";
 
@@ -22,10 +22,6 @@ fn hostile() -> Vec<String> {
         format!("`touch {MARKER}`"),
         "semi;colon | pipe <script>alert(1)</script>".into(),
     ]
-}
-
-fn render_to(policy: &Policy, dir: &Path) {
-    render::render(policy, Catalog::embedded().unwrap().rules(), dir).unwrap();
 }
 
 /// PowerShell source outside single-quoted strings and comments: the only
@@ -141,10 +137,6 @@ fn hostile_strings_never_break_the_report() {
     assert!(!text.lines().any(|l| l.starts_with("Write-Host owned")), "an observed newline started a new line");
 }
 
-fn run_install(dir: &Path, root: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("sh").arg(dir.join("install.sh")).args(args).env("TEMPER_ROOT", root).output().expect("sh runs")
-}
-
 #[test]
 fn hostile_user_names_are_refused_for_sshd_and_quoted_for_the_shell() {
     let evil = format!("$(touch {MARKER})");
@@ -228,38 +220,6 @@ fn install_into_a_root_then_rollback_restores_byte_identical_files() {
     assert_eq!(std::fs::read(&sshd_config).unwrap(), before_sshd_config);
     assert!(!root.path().join("etc/temper/nftables.nft").exists(), "new files are removed again");
     assert!(!root.path().join("etc/modprobe.d/temper-blacklist.conf").exists());
-}
-
-/// A real tool for a validation test: skip with a reason, or fail under TEMPER_REQUIRE_LIVE=1.
-fn live_tool(tool: &str, needs_root: bool) -> bool {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    let missing = if !found {
-        Some(format!("{tool} is not installed"))
-    } else if needs_root && !root {
-        Some(format!("{tool} needs root"))
-    } else {
-        None
-    };
-    match missing {
-        None => true,
-        Some(reason) if std::env::var("TEMPER_REQUIRE_LIVE").as_deref() == Ok("1") => {
-            panic!("TEMPER_REQUIRE_LIVE=1 but {reason}")
-        }
-        Some(reason) => {
-            eprintln!("skipped: {reason}");
-            false
-        }
-    }
 }
 
 fn firewall_and_sshd_policy() -> Policy {

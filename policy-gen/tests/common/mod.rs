@@ -5,9 +5,10 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
+use std::process::Command;
 use temper_collector::*;
 use temper_learner::{Aggregator, Profile};
-use temper_policy::{generate, Catalog, Decision, Policy, PolicyOptions, State};
+use temper_policy::{generate, render, Catalog, Decision, Policy, PolicyOptions, State};
 
 pub fn day(n: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap() + Duration::days(n)
@@ -151,4 +152,45 @@ pub fn windows_host(host: &str, days: i64, role: &str) -> Vec<Observation> {
     )];
     out.extend(coverage(host, "etw", &["*"], days, &[]));
     out
+}
+
+pub fn render_to(policy: &Policy, dir: &Path) {
+    render::render(policy, Catalog::embedded().unwrap().rules(), dir).unwrap();
+}
+
+/// Runs a rendered install.sh into `root` (TEMPER_ROOT).
+pub fn run_install(dir: &Path, root: &Path, args: &[&str]) -> std::process::Output {
+    Command::new("sh").arg(dir.join("install.sh")).args(args).env("TEMPER_ROOT", root).output().expect("sh runs")
+}
+
+/// A real tool for a validation test: skip with a reason, or fail under TEMPER_REQUIRE_LIVE=1.
+pub fn live_tool(tool: &str, needs_root: bool) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let missing = if !found {
+        Some(format!("{tool} is not installed"))
+    } else if needs_root && !root {
+        Some(format!("{tool} needs root"))
+    } else {
+        None
+    };
+    match missing {
+        None => true,
+        Some(reason) if std::env::var("TEMPER_REQUIRE_LIVE").as_deref() == Ok("1") => {
+            panic!("TEMPER_REQUIRE_LIVE=1 but {reason}")
+        }
+        Some(reason) => {
+            eprintln!("skipped: {reason}");
+            false
+        }
+    }
 }
