@@ -47,6 +47,8 @@ pub enum Command {
     /// Generate policies from the profile.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// List what needs a reviewer in a policy, or record a verdict in its review file.
+    Review(ReviewArgs),
     /// Write the exception report of a policy.
     Report {
         policy: PathBuf,
@@ -232,6 +234,65 @@ pub enum ProfileCommand {
 pub enum PolicyCommand {
     /// The strictest policy that breaks nothing observed, with every exception.
     Generate(GenerateArgs),
+    /// Replay every fact of the profile against a policy: what would it block or break?
+    /// Exits 8 when something would break.
+    Simulate {
+        policy: PathBuf,
+        /// Replay every host of the profile against this host's decisions (a new server of the same role).
+        #[arg(long = "as-host")]
+        as_host: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What changed between two versions of a policy, decision by decision.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    pub policy: PathBuf,
+    /// The review file [default: beside the policy, policy.review.toml for policy.json].
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    /// List as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub action: Option<ReviewAction>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReviewAction {
+    /// Keep the exception: the setting stays held back (until --expires).
+    Accept(VerdictArgs),
+    /// Enforce the setting anyway, whatever uses it.
+    Reject(VerdictArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct VerdictArgs {
+    /// The rule of the decision.
+    pub rule: String,
+    /// The host of the decision.
+    #[arg(long)]
+    pub host: String,
+    /// The decision's subject, as listed (`share scans`, `port 8443`).
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Who decides.
+    #[arg(long)]
+    pub reviewer: String,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
+    /// Last day the verdict holds (YYYY-MM-DD); required to accept.
+    #[arg(long)]
+    pub expires: Option<chrono::NaiveDate>,
 }
 
 #[derive(Args, Debug)]
@@ -250,6 +311,12 @@ pub struct GenerateArgs {
     pub hosts: Vec<String>,
     #[arg(short, long, default_value = "policy.json")]
     pub output: PathBuf,
+    /// Reviewers' verdicts to honour [default: beside the output, policy.review.toml for policy.json].
+    #[arg(long)]
+    pub review: Option<PathBuf>,
+    /// Flag exceptions whose evidence was last seen this many days before the end of the window.
+    #[arg(long, default_value_t = temper_policy::review::DEFAULT_STALE_DAYS)]
+    pub stale_days: i64,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,

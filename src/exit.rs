@@ -12,6 +12,8 @@ pub const BAD_INPUT: i32 = 3;
 pub const BAD_PROFILE: i32 = 4;
 pub const BAD_POLICY: i32 = 5;
 pub const RENDER_FAILED: i32 = 6;
+/// `policy simulate`: the policy would break observed use.
+pub const WOULD_BREAK: i32 = 8;
 /// The process may not observe this host: on Windows not an elevated
 /// administrator; on Linux not privileged to load eBPF, or no kernel BTF.
 #[cfg(any(windows, target_os = "linux"))]
@@ -47,7 +49,7 @@ pub fn code_of(error: &anyhow::Error) -> i32 {
         if cause.is::<ProfileError>() {
             return BAD_PROFILE;
         }
-        if cause.is::<PolicyError>() {
+        if cause.is::<PolicyError>() || cause.is::<temper_policy::review::ReviewError>() {
             return BAD_POLICY;
         }
         if cause.is::<RenderError>() {

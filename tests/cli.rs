@@ -204,3 +204,87 @@ fn rules_listing_matches_the_documented_catalog() {
     let json: Value = serde_json::from_str(&ok(dir.path(), &["rules", "--json"]).stdout).unwrap();
     assert!(json.as_array().unwrap().len() >= 15);
 }
+
+#[test]
+fn review_verdicts_are_honoured_and_simulate_and_diff_report_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = (1..=20)
+        .map(|d| {
+            format!(
+                r#"{{"v":1,"time":"2026-11-{d:02}T10:00:00Z","host":"fs01","source":"wire","kind":"protocol","protocol":"smb","version":"smb1","role":"server","local":{{"port":445}},"peer":{{"ip":"10.0.8.20"}}}}"#
+            )
+        })
+        .collect();
+    write(dir.path(), "a.jsonl", &format!("{OS}\n{}\n", lines.join("\n")));
+    ok(dir.path(), &["import", "jsonl", "a.jsonl"]);
+    ok(dir.path(), &["policy", "generate", "--min-days", "0", "-o", "p.json"]);
+    let listing = ok(dir.path(), &["review", "p.json"]).stdout;
+    assert!(listing.contains("win-smb1-server --host fs01: exception — pending"), "{listing}");
+
+    let refused = temper(
+        dir.path(),
+        &[
+            "review",
+            "p.json",
+            "accept",
+            "win-smb1-server",
+            "--host",
+            "fs01",
+            "--reviewer",
+            "ops",
+            "--reason",
+            "scanner",
+        ],
+    );
+    assert_eq!(refused.code, 3, "accepting needs an expiry");
+    assert!(one_line_error(&refused).contains("--expires"));
+    let unknown = temper(
+        dir.path(),
+        &["review", "p.json", "reject", "win-nope", "--host", "fs01", "--reviewer", "ops", "--reason", "x"],
+    );
+    assert_eq!(unknown.code, 3);
+    assert!(one_line_error(&unknown).contains("no decision of rule win-nope on host fs01"));
+
+    ok(
+        dir.path(),
+        &[
+            "review",
+            "p.json",
+            "reject",
+            "win-smb1-server",
+            "--host",
+            "fs01",
+            "--reviewer",
+            "ops",
+            "--reason",
+            "replace the scanner",
+        ],
+    );
+    let file = std::fs::read_to_string(dir.path().join("p.review.toml")).unwrap();
+    assert!(file.contains("verdict = \"reject\"") && file.contains("reviewer = \"ops\""), "{file}");
+
+    // p2.json's own review file would be p2.review.toml: point it at p.json's.
+    ok(dir.path(), &["policy", "generate", "--min-days", "0", "-o", "p2.json", "--review", "p.review.toml"]);
+    let policy: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("p2.json")).unwrap()).unwrap();
+    let smb1 = policy["decisions"].as_array().unwrap().iter().find(|d| d["rule"] == "win-smb1-server").unwrap();
+    assert_eq!(smb1["state"], "enforce");
+    assert_eq!(smb1["verdict"]["reviewer"], "ops");
+    assert_eq!(policy["review"]["verdicts"], 1);
+
+    let simulated = temper(dir.path(), &["policy", "simulate", "p2.json"]);
+    assert_eq!(simulated.code, 8, "the rejected exception would break SMB1: {}", simulated.stdout);
+    assert!(
+        simulated.stdout.contains("fs01 win-smb1-server [rejected by ops: enforced on purpose]"),
+        "{}",
+        simulated.stdout
+    );
+    assert!(simulated.stdout.contains("by 10.0.8.20"));
+    let clean = temper(dir.path(), &["policy", "simulate", "p.json", "--json"]);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    let clean: Value = serde_json::from_str(&clean.stdout).unwrap();
+    assert_eq!(clean["breaks"], serde_json::json!([]));
+
+    let diff = ok(dir.path(), &["policy", "diff", "p.json", "p2.json"]).stdout;
+    assert!(diff.contains("~ fs01 win-smb1-server: exception → enforce"), "{diff}");
+    assert!(diff.contains("Rejected by ops: replace the scanner."));
+}

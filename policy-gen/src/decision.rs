@@ -128,6 +128,12 @@ pub struct Decision {
     /// Facts renderers need (port, listening process, share path...).
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub detail: Map<String, Value>,
+    /// A reviewer's verdict from the review file, as applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<crate::review::AppliedVerdict>,
+    /// An exception whose evidence was last seen this many days before the end of the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_days: Option<i64>,
 }
 
 impl Decision {

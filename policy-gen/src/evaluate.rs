@@ -106,6 +106,7 @@ pub fn generate(
         hosts,
         decisions,
         not_applicable,
+        review: None,
     })
 }
 
@@ -175,6 +176,8 @@ fn decide(rule: &Rule, host: &HostView, outcome: Outcome, sufficiency: &Sufficie
         coverage,
         references: rule.references.clone(),
         detail: outcome.detail,
+        verdict: None,
+        stale_days: None,
     }
 }
 

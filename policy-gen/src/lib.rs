@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod catalog_doc;
 pub mod decision;
+pub mod diff;
 pub mod escape;
 pub mod evaluate;
 pub mod host_view;
@@ -12,8 +13,10 @@ pub mod policy;
 pub mod rarity;
 pub mod render;
 pub mod report;
+pub mod review;
 pub mod rule;
 pub mod shapes;
+pub mod simulate;
 pub mod sufficiency;
 pub mod usage_matcher;
 

@@ -58,6 +58,21 @@ pub struct Policy {
     pub hosts: Vec<HostSummary>,
     pub decisions: Vec<Decision>,
     pub not_applicable: Vec<NotApplicable>,
+    /// The review file whose verdicts were applied, and what the reviewer should know.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewApplied>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewApplied {
+    /// None when there was no review file yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    pub verdicts: usize,
+    /// Expired verdicts, verdicts matching nothing, stale exceptions.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -81,8 +81,29 @@ pub fn markdown(policy: &Policy) -> String {
         .unwrap();
     }
 
-    let held: Vec<&Decision> =
-        policy.decisions.iter().filter(|d| d.state != State::Enforce || d.scope != Scope::Host).collect();
+    if let Some(review) = policy.review.as_ref().filter(|r| !r.notes.is_empty() || r.file.is_some()) {
+        writeln!(w, "\n## Review\n").unwrap();
+        match (&review.file, &review.sha256) {
+            (Some(file), Some(sha)) => writeln!(
+                w,
+                "{} verdict(s) applied from `{}` (sha256 `{}`).\n",
+                review.verdicts,
+                md(file),
+                &sha[..16.min(sha.len())]
+            )
+            .unwrap(),
+            _ => writeln!(w, "No review file yet: record verdicts with `temper review`.\n").unwrap(),
+        }
+        for note in &review.notes {
+            writeln!(w, "- {}", md(note)).unwrap();
+        }
+    }
+
+    let held: Vec<&Decision> = policy
+        .decisions
+        .iter()
+        .filter(|d| d.state != State::Enforce || d.scope != Scope::Host || d.verdict.is_some())
+        .collect();
     if !held.is_empty() {
         writeln!(w, "\n## Held back or recommended elsewhere, with evidence\n").unwrap();
     }
@@ -116,9 +137,14 @@ pub fn references_text(references: &crate::rule::References) -> Vec<String> {
 
 /// The state as a reviewer should read it.
 pub fn state_label(d: &Decision) -> String {
-    match (d.state, d.scope) {
+    let base = match (d.state, d.scope) {
         (State::Enforce, Scope::DomainControllers) => "recommended for the domain controllers".to_string(),
         (state, _) => state.as_str().to_string(),
+    };
+    match &d.verdict {
+        Some(v) if v.expired => format!("{base} (verdict expired)"),
+        Some(v) => format!("{base} ({}ed by reviewer)", v.verdict.as_str()),
+        None => base,
     }
 }
 
@@ -143,6 +169,24 @@ fn write_decision(w: &mut String, d: &Decision) {
         writeln!(w, "- Where it takes effect: the domain controllers (a recommendation for them)").unwrap();
     }
     writeln!(w, "- Why: {}", md(&d.reason)).unwrap();
+    match &d.verdict {
+        Some(v) => writeln!(
+            w,
+            "- Verdict: {}ed by {} on {}{}{}: {}",
+            v.verdict.as_str(),
+            md(&v.reviewer),
+            v.recorded.format("%Y-%m-%d"),
+            v.expires.map(|e| format!(", until {e}")).unwrap_or_default(),
+            if v.expired { " (expired: needs a reviewer again)" } else { "" },
+            md(&v.reason)
+        )
+        .unwrap(),
+        None => writeln!(w, "- Verdict: none yet (`temper review`)").unwrap(),
+    }
+    if let Some(days) = d.stale_days {
+        writeln!(w, "- Stale: the evidence was last seen {days} days before the window ended; the need may be gone")
+            .unwrap();
+    }
     for c in &d.coverage {
         writeln!(
             w,

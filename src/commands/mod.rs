@@ -15,6 +15,7 @@ mod policy;
 mod profile;
 mod render;
 mod report;
+mod review;
 mod rules;
 #[cfg(windows)]
 mod windows_service;
@@ -42,6 +43,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Profile(ProfileCommand::Show { json, facts }) => profile::show(&profile, json, facts),
         Command::Profile(ProfileCommand::Merge { inputs, output }) => profile::merge(&inputs, &output),
         Command::Policy(PolicyCommand::Generate(args)) => policy::generate(&profile, &args),
+        Command::Policy(PolicyCommand::Simulate { policy, as_host, json }) => {
+            policy::simulate(&profile, &policy, as_host.as_deref(), json)
+        }
+        Command::Policy(PolicyCommand::Diff { old, new, json }) => policy::diff(&old, &new, json),
+        Command::Review(args) => review::run(&args),
         Command::Report { policy, format, output } => report::run(&policy, format, output.as_deref()),
         Command::Render { policy, out } => render::run(&policy, &out),
         Command::Rules { markdown, json } => rules::run(markdown, json),

@@ -4,6 +4,8 @@ use crate::args::GenerateArgs;
 use crate::table;
 use std::path::Path;
 use temper_learner::Profile;
+use temper_policy::escape::comment_text;
+use temper_policy::review::{apply_file, review_path_for};
 use temper_policy::{generate as generate_policy, Catalog, Policy, PolicyOptions, State, Sufficiency};
 
 pub fn generate(profile_path: &Path, args: &GenerateArgs) -> anyhow::Result<()> {
@@ -14,7 +16,9 @@ pub fn generate(profile_path: &Path, args: &GenerateArgs) -> anyhow::Result<()> 
         keep_accounts: args.keep_accounts.clone(),
         hosts: args.hosts.clone(),
     };
-    let policy = generate_policy(&profile, &catalog, &options, chrono::Utc::now())?;
+    let mut policy = generate_policy(&profile, &catalog, &options, chrono::Utc::now())?;
+    let review_path = args.review.clone().unwrap_or_else(|| review_path_for(&args.output));
+    apply_file(&mut policy, &review_path, args.stale_days)?;
     if !args.hosts.is_empty() && policy.hosts.len() != args.hosts.len() {
         let known: Vec<&str> = policy.hosts.iter().map(|h| h.host.as_str()).collect();
         let missing: Vec<&String> = args.hosts.iter().filter(|h| !known.contains(&h.as_str())).collect();
@@ -32,7 +36,67 @@ pub fn generate(profile_path: &Path, args: &GenerateArgs) -> anyhow::Result<()> 
         println!("{}", serde_json::json!({ "policy": args.output.display().to_string(), "hosts": counts }));
     } else {
         print!("{}", summary_table(&policy));
+        for note in policy.review.iter().flat_map(|r| &r.notes) {
+            println!("review: {}", temper_policy::escape::comment_text(note));
+        }
         println!("policy written to {}", args.output.display());
+    }
+    Ok(())
+}
+
+/// `temper policy simulate`: exits with WOULD_BREAK when anything would break.
+pub fn simulate(profile_path: &Path, policy_path: &Path, as_host: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let policy = Policy::load(policy_path)?;
+    let profile = Profile::open(profile_path)?;
+    let breaks = temper_policy::simulate::simulate(&policy, &Catalog::embedded()?, &profile, as_host)?;
+    if json {
+        println!("{}", serde_json::json!({ "policy": policy_path.display().to_string(), "breaks": breaks }));
+    } else if breaks.is_empty() {
+        println!(
+            "nothing observed in {} would be blocked or broken by {}",
+            profile_path.display(),
+            policy_path.display()
+        );
+    } else {
+        for b in &breaks {
+            let subject = b.subject.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
+            let why = match &b.rejected_by {
+                Some(reviewer) => format!(" [rejected by {reviewer}: enforced on purpose]"),
+                None => String::new(),
+            };
+            println!("{}", comment_text(&format!("{} {}{subject}{why}: {} would break", b.host, b.rule, b.setting)));
+            for usage in &b.usage {
+                println!("    {}", comment_text(&temper_policy::evaluate::summarise(usage)));
+            }
+        }
+    }
+    if breaks.is_empty() {
+        Ok(())
+    } else {
+        let rejected = breaks.iter().filter(|b| b.rejected_by.is_some()).count();
+        Err(crate::exit::fail(
+            crate::exit::WOULD_BREAK,
+            format!(
+                "{} decision(s) would break observed use ({rejected} rejected by a reviewer on purpose)",
+                breaks.len()
+            ),
+        ))
+    }
+}
+
+/// `temper policy diff`.
+pub fn diff(old_path: &Path, new_path: &Path, json: bool) -> anyhow::Result<()> {
+    let (old, new) = (Policy::load(old_path)?, Policy::load(new_path)?);
+    let changes = temper_policy::diff::diff(&old, &new);
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "old": old_path.display().to_string(), "new": new_path.display().to_string(), "changes": changes })
+        );
+    } else if changes.is_empty() {
+        println!("no decision changed");
+    } else {
+        print!("{}", temper_policy::diff::text(&changes));
     }
     Ok(())
 }

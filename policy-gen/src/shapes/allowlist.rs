@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use temper_learner::FactKey;
 
 /// The member a fact contributes: a user name, or `tcp/22`.
-fn member_of(key: &FactKey, member: AllowlistMember) -> Option<String> {
+pub(crate) fn member_of(key: &FactKey, member: AllowlistMember) -> Option<String> {
     match (member, key) {
         (AllowlistMember::User, FactKey::Logon { user, .. }) => user.clone(),
         (AllowlistMember::Port, FactKey::Connection { transport, port: Some(port), .. }) => {
