@@ -65,6 +65,9 @@ pub mod settings {
     pub const TIMEZONE: &str = "timezone";
     /// Operating system family (`windows` or `linux`) in attr `value`.
     pub const OS: &str = "os";
+    /// Distribution or product and version (`Debian GNU/Linux 12 (bookworm)`,
+    /// `Windows Server 2022 Datacenter (build 20348)`) in attr `value`.
+    pub const OS_VERSION: &str = "os_version";
     /// Windows domain role (`standalone`, `member_server`, `domain_controller`) in attr `value`.
     pub const DOMAIN_ROLE: &str = "domain_role";
 }

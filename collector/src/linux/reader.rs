@@ -80,9 +80,20 @@ fn listeners() -> Vec<InventoryItem> {
     items
 }
 
+/// `PRETTY_NAME` of os-release(5), unquoted.
+fn os_release_name(text: &str) -> Option<String> {
+    text.lines()
+        .find_map(|line| line.strip_prefix("PRETTY_NAME="))
+        .map(|v| v.trim().trim_matches('"').trim_matches('\'').to_string())
+        .filter(|v| !v.is_empty())
+}
+
 /// The `inventory` observation for this host, now.
 pub fn read_inventory(host: &str) -> Observation {
     let mut items = vec![InventoryItem::new(InventoryCategory::Setting, settings::OS).with_attr("value", "linux")];
+    if let Some(version) = read("/etc/os-release").as_deref().and_then(os_release_name) {
+        items.push(InventoryItem::new(InventoryCategory::Setting, settings::OS_VERSION).with_attr("value", version));
+    }
     let localtime = std::fs::read_link("/etc/localtime").ok().map(|p| p.to_string_lossy().into_owned());
     if let Some(zone) = timezone::timezone(read("/etc/timezone").as_deref(), localtime.as_deref()) {
         items.push(InventoryItem::new(InventoryCategory::Setting, settings::TIMEZONE).with_attr("value", zone));
@@ -140,4 +151,16 @@ fn config_files(dir: &str) -> Vec<String> {
     walk(std::path::Path::new(dir), 0, &mut out);
     out.sort();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::os_release_name;
+
+    #[test]
+    fn os_release_pretty_name_is_unquoted() {
+        let text = "NAME=\"Debian GNU/Linux\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n";
+        assert_eq!(os_release_name(text).as_deref(), Some("Debian GNU/Linux 12 (bookworm)"));
+        assert_eq!(os_release_name("ID=alpine\n"), None);
+    }
 }

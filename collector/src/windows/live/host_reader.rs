@@ -56,6 +56,7 @@ pub fn read_host_state() -> WindowsHostState {
         tracing::warn!("the service inventory is empty: {e}");
         Vec::new()
     });
+    read_os_version(&mut state);
     read_smb(&mut state);
     read_lsa(&mut state);
     read_schannel(&mut state);
@@ -81,6 +82,15 @@ fn switch(path: &str, value: &str, on: impl Fn(u32) -> bool) -> Option<bool> {
         Ok(Some(key)) => Some(key.dword(value).is_some_and(on)),
         Ok(None) => Some(false),
         Err(_) => None,
+    }
+}
+
+/// `Windows Server 2022 Datacenter (build 20348)`, for the role fingerprint of bundles.
+fn read_os_version(state: &mut WindowsHostState) {
+    let Some(key) = RegKey::local_machine(r"SOFTWARE\Microsoft\Windows NT\CurrentVersion") else { return };
+    if let Some(product) = key.string("ProductName") {
+        let build = key.string("CurrentBuildNumber").map(|b| format!(" (build {b})")).unwrap_or_default();
+        setting(state, crate::inventory::settings::OS_VERSION, format!("{product}{build}"));
     }
 }
 
