@@ -49,6 +49,14 @@ pub enum Command {
     Policy(PolicyCommand),
     /// List what needs a reviewer in a policy, or record a verdict in its review file.
     Review(ReviewArgs),
+    /// Create an ed25519 key pair for signing bundles: PATH (secret, mode 0600) and PATH.pub.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+        /// A name for the key, shown when a bundle is verified [default: the file name].
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Write the exception report of a policy.
     Report {
         policy: PathBuf,
@@ -244,6 +252,43 @@ pub enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Pack one host's policy, review file, artifacts and role fingerprint (from the
+    /// profile) into one file signed with ed25519.
+    Bundle {
+        policy: PathBuf,
+        /// The secret key (`temper keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// The host whose policy ships [default: the policy's only host].
+        #[arg(long)]
+        host: Option<String>,
+        /// The review file [default: beside the policy].
+        #[arg(long)]
+        review: Option<PathBuf>,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Check a bundle's signature against the keys this host trusts. Exits 9 when refused.
+    Verify {
+        bundle: PathBuf,
+        #[command(flatten)]
+        trust: TrustArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Whether the servers in the profile fit a bundle's role: what they are or have that
+    /// the role was not, and what of their observed use the bundle would break. Exits 8 when
+    /// something would break.
+    Fit {
+        bundle: PathBuf,
+        #[command(flatten)]
+        trust: TrustArgs,
+        /// Only this host of the profile.
+        #[arg(long)]
+        host: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// What changed between two versions of a policy, decision by decision.
     Diff {
         old: PathBuf,
@@ -251,6 +296,15 @@ pub enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct TrustArgs {
+    /// A trusted public key or trusted-keys file (repeatable) [default: the trusted-keys
+    /// file in the configuration directory: /etc/temper/trusted-keys, or
+    /// %ProgramData%\Temper\trusted-keys on Windows].
+    #[arg(long = "trusted-key")]
+    pub trusted_keys: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]

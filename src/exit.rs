@@ -12,8 +12,10 @@ pub const BAD_INPUT: i32 = 3;
 pub const BAD_PROFILE: i32 = 4;
 pub const BAD_POLICY: i32 = 5;
 pub const RENDER_FAILED: i32 = 6;
-/// `policy simulate`: the policy would break observed use.
+/// `policy simulate`/`policy fit`: the policy would break observed use.
 pub const WOULD_BREAK: i32 = 8;
+/// A bundle refused (unknown signer, modified, not a bundle) or a bad key file.
+pub const BAD_BUNDLE: i32 = 9;
 /// The process may not observe this host: on Windows not an elevated
 /// administrator; on Linux not privileged to load eBPF, or no kernel BTF.
 #[cfg(any(windows, target_os = "linux"))]
@@ -51,6 +53,9 @@ pub fn code_of(error: &anyhow::Error) -> i32 {
         }
         if cause.is::<PolicyError>() || cause.is::<temper_policy::review::ReviewError>() {
             return BAD_POLICY;
+        }
+        if cause.is::<temper_policy::bundle::BundleError>() || cause.is::<temper_policy::signing::KeyError>() {
+            return BAD_BUNDLE;
         }
         if cause.is::<RenderError>() {
             return RENDER_FAILED;

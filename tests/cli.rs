@@ -288,3 +288,58 @@ fn review_verdicts_are_honoured_and_simulate_and_diff_report_them() {
     assert!(diff.contains("~ fs01 win-smb1-server: exception → enforce"), "{diff}");
     assert!(diff.contains("Rejected by ops: replace the scanner."));
 }
+
+#[test]
+fn keygen_bundle_verify_and_fit_with_documented_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let days: Vec<String> = (1..=20)
+        .map(|d| {
+            format!(
+                r#"{{"v":1,"time":"2026-11-{d:02}T10:00:00Z","host":"fs01","source":"wire","kind":"protocol","protocol":"smb","version":"smb3.1.1","role":"server","local":{{"port":445}},"peer":{{"ip":"10.0.8.20"}}}}"#
+            )
+        })
+        .collect();
+    write(dir.path(), "a.jsonl", &format!("{OS}\n{}\n", days.join("\n")));
+    ok(dir.path(), &["import", "jsonl", "a.jsonl"]);
+    ok(dir.path(), &["policy", "generate", "--min-days", "0", "-o", "p.json"]);
+    let keygen = ok(dir.path(), &["keygen", "--out", "release", "--name", "release team"]).stdout;
+    assert!(keygen.contains("release.pub"), "{keygen}");
+    assert_eq!(temper(dir.path(), &["keygen", "--out", "release"]).code, 9, "never overwrites a key");
+    ok(dir.path(), &["keygen", "--out", "other"]);
+
+    ok(dir.path(), &["policy", "bundle", "p.json", "--key", "release", "-o", "fs01.bundle"]);
+    let verified =
+        ok(dir.path(), &["policy", "verify", "fs01.bundle", "--trusted-key", "release.pub", "--json"]).stdout;
+    let verified: Value = serde_json::from_str(&verified).unwrap();
+    assert_eq!((verified["verified"].as_bool(), verified["host"].as_str()), (Some(true), Some("fs01")));
+    assert_eq!(verified["signer"]["name"], "release team");
+
+    let unknown = temper(dir.path(), &["policy", "verify", "fs01.bundle", "--trusted-key", "other.pub"]);
+    assert_eq!(unknown.code, 9);
+    assert!(one_line_error(&unknown).contains("not among the 1 trusted key(s)"));
+    let mut bytes = std::fs::read(dir.path().join("fs01.bundle")).unwrap();
+    let last = bytes.len() - 3;
+    bytes[last] ^= 0x20;
+    std::fs::write(dir.path().join("bad.bundle"), bytes).unwrap();
+    let modified = temper(dir.path(), &["policy", "verify", "bad.bundle", "--trusted-key", "release.pub"]);
+    assert_eq!(modified.code, 9);
+    assert!(one_line_error(&modified).contains("modified after signing"));
+
+    // The same profile fits its own role; an SMB1 client on the target does not.
+    let fit = ok(dir.path(), &["policy", "fit", "fs01.bundle", "--trusted-key", "release.pub"]).stdout;
+    assert!(fit.contains("fs01 fits the role of fs01"), "{fit}");
+    let smb1: Vec<String> = (1..=20)
+        .map(|d| {
+            format!(
+                r#"{{"v":1,"time":"2026-11-{d:02}T11:00:00Z","host":"fs02","source":"wire","kind":"protocol","protocol":"smb","version":"smb1","role":"server","local":{{"port":445}},"peer":{{"ip":"10.0.8.77"}}}}"#
+            )
+        })
+        .collect();
+    write(dir.path(), "b.jsonl", &format!("{}\n{}\n", OS.replace("fs01", "fs02"), smb1.join("\n")));
+    ok(dir.path(), &["--profile", "fs02.db", "import", "jsonl", "b.jsonl"]);
+    let misfit =
+        temper(dir.path(), &["--profile", "fs02.db", "policy", "fit", "fs01.bundle", "--trusted-key", "release.pub"]);
+    assert_eq!(misfit.code, 8, "{}\n{}", misfit.stdout, misfit.stderr);
+    assert!(misfit.stdout.contains("fs02 does not fit the role of fs01"), "{}", misfit.stdout);
+    assert!(misfit.stdout.contains("would break: win-smb1-server"), "{}", misfit.stdout);
+}

@@ -2,12 +2,15 @@
 //! enforcement artifacts (ARCHITECTURE.md §4). It reads profiles only
 //! through the learner's read API.
 
+pub mod bundle;
 pub mod catalog;
 pub mod catalog_doc;
 pub mod decision;
 pub mod diff;
 pub mod escape;
 pub mod evaluate;
+pub mod fingerprint;
+pub mod fit;
 pub mod host_view;
 pub mod policy;
 pub mod rarity;
@@ -16,6 +19,7 @@ pub mod report;
 pub mod review;
 pub mod rule;
 pub mod shapes;
+pub mod signing;
 pub mod simulate;
 pub mod sufficiency;
 pub mod usage_matcher;

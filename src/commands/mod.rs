@@ -1,5 +1,6 @@
 //! One file per command; `run` dispatches.
 
+mod bundle;
 mod capture;
 mod decode;
 mod demo;
@@ -48,6 +49,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Policy(PolicyCommand::Diff { old, new, json }) => policy::diff(&old, &new, json),
         Command::Review(args) => review::run(&args),
+        Command::Keygen { out, name } => bundle::keygen(&out, name.as_deref()),
+        Command::Policy(PolicyCommand::Bundle { policy, key, host, review, output }) => {
+            bundle::bundle(&profile, &policy, &key, host.as_deref(), review.as_deref(), &output)
+        }
+        Command::Policy(PolicyCommand::Verify { bundle: file, trust, json }) => bundle::verify(&file, &trust, json),
+        Command::Policy(PolicyCommand::Fit { bundle: file, trust, host, json }) => {
+            bundle::fit(&profile, &file, &trust, host.as_deref(), json)
+        }
         Command::Report { policy, format, output } => report::run(&policy, format, output.as_deref()),
         Command::Render { policy, out } => render::run(&policy, &out),
         Command::Rules { markdown, json } => rules::run(markdown, json),
