@@ -112,6 +112,32 @@ pub fn sshd_user_pattern(user: &str) -> Option<String> {
     safe.then(|| user.to_string())
 }
 
+/// A YAML scalar Ansible never templates: `!unsafe` plus a JSON string
+/// (JSON strings are valid YAML double-quoted scalars). Without `!unsafe`,
+/// Ansible would evaluate `{{ ... }}` in an observed string as Jinja.
+pub fn ansible_literal(text: &str) -> String {
+    format!("!unsafe {}", serde_json::to_string(text).expect("strings always serialise"))
+}
+
+/// Text for XML character data and attribute values; characters XML 1.0
+/// cannot carry at all (most control characters) become U+FFFD.
+pub fn xml_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A share name as an smb.conf section header (`[name]`), or `None` when it
 /// cannot be written safely: smb.conf has no escapes, so a `]` would end the
 /// header early and a line break or `;`/`#` at the start would start another

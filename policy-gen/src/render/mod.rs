@@ -2,8 +2,11 @@
 //! directory per host with what applies the policy there, and a README that
 //! says what it does and what it leaves alone.
 
+pub mod ansible;
 pub mod linux;
+pub mod registry_file;
 pub mod windows;
+pub mod xccdf_tailoring;
 
 use crate::decision::State;
 use crate::escape::{file_name, markdown_text};
@@ -32,13 +35,14 @@ pub fn render(policy: &Policy, rules: &[Rule], out: &Path) -> Result<RenderSumma
     let mut summary = RenderSummary::default();
     for host in &policy.hosts {
         let dir = out.join(file_name(&host.host));
-        let write = |relative: &str, text: &str, written: &mut Vec<PathBuf>| -> Result<(), RenderError> {
+        let write_bytes = |relative: &str, bytes: &[u8], written: &mut Vec<PathBuf>| -> Result<(), RenderError> {
             let path = dir.join(relative);
-            write_atomically(&path, text.as_bytes())
-                .map_err(|source| RenderError::Io { path: path.clone(), source })?;
+            write_atomically(&path, bytes).map_err(|source| RenderError::Io { path: path.clone(), source })?;
             written.push(path);
             Ok(())
         };
+        let write =
+            |relative: &str, text: &str, written: &mut Vec<PathBuf>| write_bytes(relative, text.as_bytes(), written);
         let mut written = Vec::new();
         let fail = |message: String| RenderError::Rule { host: host.host.clone(), message };
         let mut readme = format!("# Temper artifacts for {}\n\n", markdown_text(&host.host));
@@ -46,9 +50,12 @@ pub fn render(policy: &Policy, rules: &[Rule], out: &Path) -> Result<RenderSumma
             Some(Platform::Windows) => {
                 let script = windows::apply_script(policy, &host.host, rules).map_err(fail)?;
                 write("apply.ps1", &format!("\u{FEFF}{script}"), &mut written)?;
+                let reg = registry_file::text(policy, &host.host, rules).map_err(fail)?;
+                write_bytes("policy.reg", &registry_file::encode(&reg), &mut written)?;
                 readme.push_str(
                     "Run in an elevated PowerShell on this host:\n\n\
-                     ```powershell\n.\\apply.ps1 -WhatIf   # lists every change, changes nothing\n.\\apply.ps1           # applies them and writes rollback-<time>.ps1\n```\n\n",
+                     ```powershell\n.\\apply.ps1 -WhatIf   # lists every change, changes nothing\n.\\apply.ps1           # applies them and writes rollback-<time>.ps1\n```\n\n\
+                     `policy.reg` holds the same registry settings for review or `reg import` (no rollback: apply.ps1 writes one).\n\n",
                 );
             }
             Some(Platform::Linux) => {
@@ -58,9 +65,16 @@ pub fn render(policy: &Policy, rules: &[Rule], out: &Path) -> Result<RenderSumma
                 }
                 write("install.sh", &artifacts.install_script, &mut written)?;
                 set_executable(&dir.join("install.sh"))?;
+                write("playbook.yml", &ansible::playbook(policy, &host.host, &artifacts), &mut written)?;
+                if let Some((xml, reasons)) = xccdf_tailoring::tailoring(policy, &host.host, rules) {
+                    write("xccdf-tailoring.xml", &xml, &mut written)?;
+                    write("xccdf-tailoring.reasons.json", &reasons, &mut written)?;
+                }
                 readme.push_str(
                     "Run as root on this host:\n\n\
-                     ```sh\nsh install.sh --dry-run   # lists every change, changes nothing\nsh install.sh             # backs up, installs, validates, reloads, writes a rollback script\n```\n\n",
+                     ```sh\nsh install.sh --dry-run   # lists every change, changes nothing\nsh install.sh             # backs up, installs, validates, reloads, writes a rollback script\n```\n\n\
+                     Or with Ansible: `ansible-playbook -i HOST, playbook.yml --check --diff`, then without `--check`.\n\
+                     `xccdf-tailoring.xml` (when present) deselects, from ComplianceAsCode's CIS level 1 server profile, the rules this policy holds back; the reasons are in `xccdf-tailoring.reasons.json`.\n\n",
                 );
                 readme.push_str("Files (as they will sit below `/`):\n\n");
                 for path in artifacts.files.keys() {
