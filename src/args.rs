@@ -289,6 +289,22 @@ pub enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Replay candidate baselines against the profile: which rule of each would break what.
+    Compare {
+        /// The learned policy (the decisions baselines are compared on).
+        policy: PathBuf,
+        /// cis-l1, cis-l2 or strict (repeatable) [default: all three].
+        #[arg(long = "baseline")]
+        baselines: Vec<String>,
+        /// Another policy file as a candidate (repeatable).
+        #[arg(long = "candidate")]
+        candidates: Vec<PathBuf>,
+        /// Write the strictest combination that breaks nothing observed to this file.
+        #[arg(long = "pick-strictest", value_name = "OUT")]
+        pick_strictest: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// What changed between two versions of a policy, decision by decision.
     Diff {
         old: PathBuf,

@@ -284,6 +284,13 @@ fn review_verdicts_are_honoured_and_simulate_and_diff_report_them() {
     let clean: Value = serde_json::from_str(&clean.stdout).unwrap();
     assert_eq!(clean["breaks"], serde_json::json!([]));
 
+    let compare = ok(dir.path(), &["policy", "compare", "p.json", "--pick-strictest", "best.json"]).stdout;
+    assert!(compare.contains("cis-l1") && compare.contains("strict"), "{compare}");
+    assert!(compare.contains("cis-l1: win-smb1-server on fs01 would break:"), "{compare}");
+    let best = temper(dir.path(), &["policy", "simulate", "best.json"]);
+    assert_eq!(best.code, 0, "the picked combination breaks nothing: {}", best.stdout);
+    assert_eq!(temper(dir.path(), &["policy", "compare", "p.json", "--baseline", "cis-l9"]).code, 3);
+
     let diff = ok(dir.path(), &["policy", "diff", "p.json", "p2.json"]).stdout;
     assert!(diff.contains("~ fs01 win-smb1-server: exception → enforce"), "{diff}");
     assert!(diff.contains("Rejected by ops: replace the scanner."));

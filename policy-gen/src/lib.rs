@@ -5,6 +5,7 @@
 pub mod bundle;
 pub mod catalog;
 pub mod catalog_doc;
+pub mod compare;
 pub mod decision;
 pub mod diff;
 pub mod escape;

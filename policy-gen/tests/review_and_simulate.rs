@@ -267,3 +267,52 @@ proptest! {
         prop_assert!(breaks.is_empty(), "{:#?}", breaks);
     }
 }
+
+#[test]
+fn baselines_are_compared_and_the_strictest_safe_combination_is_picked() {
+    use temper_policy::compare::{evaluate, pick_strictest, Baseline};
+    let mut obs = linux_host("web", 30);
+    obs.push(inventory(
+        "web",
+        0,
+        vec![InventoryItem::new(InventoryCategory::Listener, "nginx:8443")
+            .with_attr("port", 8443)
+            .with_attr("tls", true)
+            .with_attr("process", "nginx")],
+    ));
+    for d in 0..30 {
+        obs.push(protocol("web", at(d, 9), Negotiated::Tls(TlsVersion::Tls11), 8443, 7));
+        obs.push(logon("web", at(d, 9), "root", "publickey", true, 6));
+    }
+    let (_dir, profile, learned) = generated(&obs);
+    let catalog = Catalog::embedded().unwrap();
+    let tls = decision(&learned, "linux-tls-min-version", Some("port 8443"));
+    assert_eq!((tls.state, tls.safe_value.clone()), (State::Exception, Some(serde_json::json!("tls1.1"))));
+
+    let run = |b: Baseline| {
+        let policy = b.apply_to(&learned, &catalog);
+        let result = evaluate(b.name(), &policy, &catalog, &profile).unwrap();
+        (b.name().to_string(), policy, result)
+    };
+    let candidates = vec![run(Baseline::CisL1), run(Baseline::Strict)];
+    let rules = |i: usize| -> Vec<&str> { candidates[i].2.breaks.iter().map(|b| b.rule.as_str()).collect() };
+    assert!(rules(0).contains(&"linux-sshd-permit-root-login"), "CIS L1 refuses root logins: {:?}", rules(0));
+    assert!(rules(1).contains(&"linux-tls-min-version"), "strict wants TLS 1.3: {:?}", rules(1));
+    assert!(!rules(0).contains(&"linux-tls-min-version"), "the TLS rule has no CIS reference");
+
+    // A reviewed policy that raises port 8443 to the level every client meets.
+    let mut raised = learned.clone();
+    let d = raised.decisions.iter_mut().find(|d| d.rule == "linux-tls-min-version").unwrap();
+    d.state = State::Enforce;
+    d.value = serde_json::json!("tls1.1");
+    let raised_result = evaluate("raised", &raised, &catalog, &profile).unwrap();
+    assert!(raised_result.breaks.is_empty());
+    let mut all = candidates;
+    all.push(("raised".into(), raised, raised_result));
+    let picked = pick_strictest(&learned, &all, &catalog);
+    let tls = decision(&picked, "linux-tls-min-version", Some("port 8443"));
+    assert_eq!((tls.state, tls.value.clone()), (State::Enforce, serde_json::json!("tls1.1")));
+    assert!(tls.reason.starts_with("From candidate raised"), "{}", tls.reason);
+    assert_eq!(state(&picked, "linux-sshd-permit-root-login", None), State::Exception, "nothing that breaks is picked");
+    assert!(simulate(&picked, &catalog, &profile, None).unwrap().is_empty(), "the combination breaks nothing observed");
+}

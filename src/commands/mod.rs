@@ -48,6 +48,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             policy::simulate(&profile, &policy, as_host.as_deref(), json)
         }
         Command::Policy(PolicyCommand::Diff { old, new, json }) => policy::diff(&old, &new, json),
+        Command::Policy(PolicyCommand::Compare { policy: file, baselines, candidates, pick_strictest, json }) => {
+            policy::compare(&profile, &file, &baselines, &candidates, pick_strictest.as_deref(), json)
+        }
         Command::Review(args) => review::run(&args),
         Command::Keygen { out, name } => bundle::keygen(&out, name.as_deref()),
         Command::Policy(PolicyCommand::Bundle { policy, key, host, review, output }) => {

@@ -84,6 +84,79 @@ pub fn simulate(profile_path: &Path, policy_path: &Path, as_host: Option<&str>, 
     }
 }
 
+/// `temper policy compare`.
+pub fn compare(
+    profile_path: &Path,
+    policy_path: &Path,
+    baselines: &[String],
+    files: &[std::path::PathBuf],
+    pick: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<()> {
+    use temper_policy::compare::{breaks_by_rule, evaluate, pick_strictest, Baseline};
+    let learned = Policy::load(policy_path)?;
+    let profile = Profile::open(profile_path)?;
+    let catalog = Catalog::embedded()?;
+    let names: Vec<String> = if baselines.is_empty() && files.is_empty() {
+        ["cis-l1", "cis-l2", "strict"].map(String::from).to_vec()
+    } else {
+        baselines.to_vec()
+    };
+    let mut candidates = Vec::new();
+    for name in &names {
+        let baseline = Baseline::parse(name).ok_or_else(|| {
+            crate::exit::fail(
+                crate::exit::BAD_INPUT,
+                format!("unknown baseline {name:?} (expected cis-l1, cis-l2 or strict)"),
+            )
+        })?;
+        let policy = baseline.apply_to(&learned, &catalog);
+        let result = evaluate(name, &policy, &catalog, &profile)?;
+        candidates.push((name.clone(), policy, result));
+    }
+    for file in files {
+        let policy = Policy::load(file)?;
+        let name = file.display().to_string();
+        let result = evaluate(&name, &policy, &catalog, &profile)?;
+        candidates.push((name, policy, result));
+    }
+    if let Some(out) = pick {
+        let picked = pick_strictest(&learned, &candidates, &catalog);
+        picked.save(out)?;
+    }
+    if json {
+        let results: Vec<&temper_policy::compare::CandidateResult> = candidates.iter().map(|(_, _, r)| r).collect();
+        println!("{}", serde_json::json!({ "policy": policy_path.display().to_string(), "candidates": results }));
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = candidates
+        .iter()
+        .map(|(name, _, r)| {
+            let by_rule = breaks_by_rule(r);
+            vec![
+                name.clone(),
+                r.enforced.to_string(),
+                by_rule.len().to_string(),
+                by_rule.values().sum::<usize>().to_string(),
+            ]
+        })
+        .collect();
+    print!("{}", table::render(&["candidate", "enforced", "rules that break", "uses broken"], &rows));
+    for (name, _, r) in &candidates {
+        for b in &r.breaks {
+            let subject = b.subject.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
+            println!("{}", comment_text(&format!("{name}: {} on {}{subject} would break:", b.rule, b.host)));
+            for usage in &b.usage {
+                println!("    {}", comment_text(&temper_policy::evaluate::summarise(usage)));
+            }
+        }
+    }
+    if let Some(out) = pick {
+        println!("strictest combination that breaks nothing observed written to {}", out.display());
+    }
+    Ok(())
+}
+
 /// `temper policy diff`.
 pub fn diff(old_path: &Path, new_path: &Path, json: bool) -> anyhow::Result<()> {
     let (old, new) = (Policy::load(old_path)?, Policy::load(new_path)?);
