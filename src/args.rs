@@ -49,6 +49,21 @@ pub enum Command {
     Policy(PolicyCommand),
     /// List what needs a reviewer in a policy, or record a verdict in its review file.
     Review(ReviewArgs),
+    /// Compare this host's live configuration with what a policy enforces on it; exits 10 on drift.
+    Check {
+        policy: PathBuf,
+        /// The policy's host this machine is [default: the policy's only host].
+        #[arg(long)]
+        host: Option<String>,
+        /// Linux: the sshd_config `sshd -T` tests [default: /etc/ssh/sshd_config].
+        #[arg(long)]
+        sshd_config: Option<PathBuf>,
+        /// Linux: the smb.conf `testparm` resolves [default: /etc/samba/smb.conf].
+        #[arg(long)]
+        smb_conf: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Create an ed25519 key pair for signing bundles: PATH (secret, mode 0600) and PATH.pub.
     Keygen {
         #[arg(long)]

@@ -14,6 +14,8 @@ pub const BAD_POLICY: i32 = 5;
 pub const RENDER_FAILED: i32 = 6;
 /// `policy simulate`/`policy fit`: the policy would break observed use.
 pub const WOULD_BREAK: i32 = 8;
+/// `check`: the live configuration differs from the policy.
+pub const DRIFT: i32 = 10;
 /// A bundle refused (unknown signer, modified, not a bundle) or a bad key file.
 pub const BAD_BUNDLE: i32 = 9;
 /// The process may not observe this host: on Windows not an elevated

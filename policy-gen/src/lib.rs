@@ -8,6 +8,7 @@ pub mod catalog_doc;
 pub mod compare;
 pub mod decision;
 pub mod diff;
+pub mod drift;
 pub mod escape;
 pub mod evaluate;
 pub mod fingerprint;

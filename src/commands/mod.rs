@@ -2,6 +2,7 @@
 
 mod bundle;
 mod capture;
+mod check;
 mod decode;
 mod demo;
 mod evtx;
@@ -52,6 +53,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             policy::compare(&profile, &file, &baselines, &candidates, pick_strictest.as_deref(), json)
         }
         Command::Review(args) => review::run(&args),
+        Command::Check { policy, host, sshd_config, smb_conf, json } => {
+            check::run(&policy, host.as_deref(), sshd_config, smb_conf, json)
+        }
         Command::Keygen { out, name } => bundle::keygen(&out, name.as_deref()),
         Command::Policy(PolicyCommand::Bundle { policy, key, host, review, output }) => {
             bundle::bundle(&profile, &policy, &key, host.as_deref(), review.as_deref(), &output)

@@ -40,5 +40,6 @@ pub use packet_source::{PacketSource, PACKET_CATEGORIES};
 pub use private_dir::create_private_dir;
 pub use privilege::require_elevation;
 pub use process_memory::resident_bytes;
+pub use registry::read_local_machine_value;
 pub use sink::Sink;
 pub use source_thread::SourceThread;

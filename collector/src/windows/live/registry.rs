@@ -141,3 +141,19 @@ fn open(parent: HKEY, path: &str) -> Result<Option<RegKey>, Unreadable> {
         }
     }
 }
+
+/// A value under HKLM as text, for `temper check`: DWORDs in decimal,
+/// strings as they are, multi-strings joined by `;`. `Ok(None)` when the
+/// key or value does not exist; `Err` when the key cannot be read.
+pub fn read_local_machine_value(path: &str, name: &str) -> Result<Option<String>, String> {
+    let key = match RegKey::local_machine_checked(path) {
+        Ok(Some(key)) => key,
+        Ok(None) => return Ok(None),
+        Err(Unreadable) => return Err(format!("HKLM\\{path}: cannot be read")),
+    };
+    Ok(key
+        .dword(name)
+        .map(|v| v.to_string())
+        .or_else(|| key.string(name))
+        .or_else(|| key.multi_string(name).map(|v| v.join(";"))))
+}

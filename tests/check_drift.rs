@@ -1,0 +1,123 @@
+//! `temper check` against the real tools: `sshd -T` on a staged sshd
+//! config, and nftables, sysctl and modprobe inside a private network
+//! namespace (so the ruleset and kernel parameters a test loads never touch
+//! the machine).
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn usable(tool: &str, needs_root: bool) -> bool {
+    let found =
+        Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success());
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let reason = if !found {
+        format!("{tool} is not installed")
+    } else if needs_root && !root {
+        format!("{tool} needs root")
+    } else {
+        return true;
+    };
+    assert!(std::env::var("TEMPER_REQUIRE_LIVE").as_deref() != Ok("1"), "TEMPER_REQUIRE_LIVE=1 but {reason}");
+    eprintln!("skipped: {reason}");
+    false
+}
+
+fn observations() -> String {
+    let mut lines = vec![
+        r#"{"v":1,"time":"2026-11-01T00:00:00Z","host":"web","source":"inventory","kind":"inventory","items":[{"category":"setting","name":"os","attrs":{"value":"linux"}},{"category":"listener","name":"sshd:22","attrs":{"port":22,"process":"sshd"}}]}"#.to_string(),
+    ];
+    for d in 1..=20 {
+        // The eBPF source watched everything, every day: absences count.
+        lines.push(format!(r#"{{"v":1,"time":"2026-11-{:02}T00:00:00Z","host":"web","source":"ebpf","kind":"coverage","categories":["*"],"from":"2026-11-{d:02}T00:00:00Z","to":"2026-11-{:02}T00:00:00Z","lost":0}}"#, d + 1, d + 1));
+        lines.push(format!(r#"{{"v":1,"time":"2026-11-{:02}T00:00:00Z","host":"web","source":"journal","kind":"coverage","categories":["logon"],"from":"2026-11-{d:02}T00:00:00Z","to":"2026-11-{:02}T00:00:00Z","lost":0}}"#, d + 1, d + 1));
+        lines.push(format!(r#"{{"v":1,"time":"2026-11-{d:02}T09:00:00Z","host":"web","source":"journal","kind":"logon","service":"sshd","method":"publickey","success":true,"user":"alice","peer":{{"ip":"10.0.0.5"}}}}"#));
+        lines.push(format!(r#"{{"v":1,"time":"2026-11-{d:02}T09:00:00Z","host":"web","source":"ebpf","kind":"connection","transport":"tcp","role":"server","local":{{"port":22}},"peer":{{"ip":"10.0.0.5"}}}}"#));
+    }
+    lines.join("\n") + "\n"
+}
+
+fn findings(stdout: &str) -> Vec<Value> {
+    let v: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    v["findings"].as_array().unwrap().clone()
+}
+
+fn status_of<'a>(findings: &'a [Value], what: &str) -> &'a str {
+    findings
+        .iter()
+        .find(|f| f["what"] == what)
+        .and_then(|f| f["status"].as_str())
+        .unwrap_or_else(|| panic!("no finding {what}: {findings:#?}"))
+}
+
+#[test]
+fn check_reads_sshd_nftables_sysctl_and_modprobe_and_exits_10_on_drift() {
+    let sshd = ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).exists());
+    if !usable(sshd.unwrap_or("sshd"), false) || !usable("nft", true) || !usable("unshare", true) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.jsonl"), observations()).unwrap();
+    ok(dir.path(), &["import", "jsonl", "a.jsonl"]);
+    ok(dir.path(), &["policy", "generate", "--min-days", "0", "-o", "p.json"]);
+    ok(dir.path(), &["render", "p.json", "--out", "art"]);
+    let files = dir.path().join("art/web/files");
+
+    // sshd: the staged drop-in is in effect, then a config without it drifts.
+    let key = dir.path().join("hostkey");
+    assert!(Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap()
+        .success());
+    let drop_in = std::fs::read_to_string(files.join("etc/ssh/sshd_config.d/00-temper.conf")).unwrap();
+    std::fs::write(dir.path().join("with"), format!("{drop_in}\nHostKey {}\n", key.display())).unwrap();
+    std::fs::write(dir.path().join("without"), format!("PermitRootLogin yes\nHostKey {}\n", key.display())).unwrap();
+    let _ = std::fs::create_dir_all("/run/sshd");
+    let with = temper(dir.path(), &["check", "p.json", "--sshd-config", "with", "--json"]);
+    let f = findings(&with.stdout);
+    assert_eq!(status_of(&f, "sshd PermitRootLogin"), "ok", "{f:#?}");
+    assert_eq!(status_of(&f, "sshd AllowUsers"), "ok");
+    let without = temper(dir.path(), &["check", "p.json", "--sshd-config", "without"]);
+    assert_eq!(without.code, 10, "{}", without.stdout);
+    assert!(
+        without.stdout.contains("drift: linux-sshd-permit-root-login: sshd PermitRootLogin: expected no, found yes"),
+        "{}",
+        without.stdout
+    );
+
+    // nftables and sysctl in a private network namespace: loaded there, they are in line.
+    let script = format!(
+        "nft -f {nft} && sysctl -q -p {sysctl} && \"$0\" check p.json --sshd-config with --json",
+        nft = files.join("etc/temper/nftables.nft").display(),
+        sysctl = files.join("etc/sysctl.d/60-temper.conf").display(),
+    );
+    let out = Command::new("unshare")
+        .args(["--net", "sh", "-c", &script, env!("CARGO_BIN_EXE_temper")])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let f = findings(&stdout);
+    assert_eq!(status_of(&f, "nftables"), "ok", "{f:#?}");
+    assert_eq!(status_of(&f, "sysctl net.ipv4.conf.all.accept_redirects"), "ok");
+    assert_eq!(status_of(&f, "sysctl net.ipv4.ip_forward"), "ok");
+    assert_eq!(status_of(&f, "sysctl net.ipv4.tcp_syncookies"), "ok");
+    // The modprobe blacklist is not installed on this machine: that is drift.
+    assert_eq!(status_of(&f, "modprobe cramfs"), "drift");
+    assert_eq!(out.status.code(), Some(10));
+    // Without the ruleset, in a fresh namespace, there is no table inet temper.
+    let out = Command::new("unshare")
+        .args(["--net", env!("CARGO_BIN_EXE_temper"), "check", "p.json", "--sshd-config", "with", "--json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let f = findings(&String::from_utf8_lossy(&out.stdout));
+    let nft = f.iter().find(|x| x["what"] == "nftables").unwrap();
+    assert_eq!((nft["status"].as_str(), nft["actual"].as_str()), (Some("drift"), Some("no table inet temper")));
+}
