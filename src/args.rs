@@ -64,6 +64,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Apply a signed bundle on this host: verify it, check that the host fits its role,
+    /// install its artifacts (Linux: backups, validation by the real tools, a rollback
+    /// script); with --confirm-within, roll back by itself unless confirmed in time.
+    Apply(ApplyArgs),
     /// Create an ed25519 key pair for signing bundles: PATH (secret, mode 0600) and PATH.pub.
     Keygen {
         #[arg(long)]
@@ -86,6 +90,9 @@ pub enum Command {
         policy: PathBuf,
         #[arg(long)]
         out: PathBuf,
+        /// `audit`: only what logs (audit settings, the firewall logging what it would drop), before enforcing.
+        #[arg(long, value_enum, default_value_t = StageArg::Enforce)]
+        stage: StageArg,
     },
     /// List the rule catalog.
     Rules {
@@ -280,6 +287,9 @@ pub enum PolicyCommand {
         /// The review file [default: beside the policy].
         #[arg(long)]
         review: Option<PathBuf>,
+        /// `audit`: ship the audit stage (only what logs) instead of enforcement.
+        #[arg(long, value_enum, default_value_t = StageArg::Enforce)]
+        stage: StageArg,
         #[arg(short, long)]
         output: PathBuf,
     },
@@ -327,6 +337,36 @@ pub enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    /// The bundle (`temper policy bundle`).
+    #[arg(required_unless_present_any = ["confirm", "watchdog"])]
+    pub bundle: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Install into this tree instead of / (files only: no validation against the live system, no reloads).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+    /// List every change and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Roll back by itself unless `temper apply --confirm` runs within this time (30s, 5m).
+    #[arg(long, value_parser = crate::duration::parse_duration)]
+    pub confirm_within: Option<std::time::Duration>,
+    /// Keep the pending apply: its watchdog will not roll it back.
+    #[arg(long, conflicts_with_all = ["bundle", "dry_run", "confirm_within"])]
+    pub confirm: bool,
+    /// Apply without checking that this host fits the bundle's role (no profile of it yet).
+    #[arg(long)]
+    pub no_fit: bool,
+    /// Where staged bundles and the pending apply live [default: /var/lib/temper, or ROOT/var/lib/temper with --root].
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// (internal) Run as the watchdog of the pending apply made at this time.
+    #[arg(long, hide = true)]
+    pub watchdog: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -405,6 +445,21 @@ pub struct GenerateArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum StageArg {
+    Enforce,
+    Audit,
+}
+
+impl StageArg {
+    pub fn stage(self) -> temper_policy::render::Stage {
+        match self {
+            StageArg::Enforce => temper_policy::render::Stage::Enforce,
+            StageArg::Audit => temper_policy::render::Stage::Audit,
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]

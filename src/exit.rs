@@ -16,6 +16,9 @@ pub const RENDER_FAILED: i32 = 6;
 pub const WOULD_BREAK: i32 = 8;
 /// `check`: the live configuration differs from the policy.
 pub const DRIFT: i32 = 10;
+/// `apply`: install.sh refused (a validation failed); the files were restored.
+#[cfg(unix)]
+pub const APPLY_REFUSED: i32 = 11;
 /// A bundle refused (unknown signer, modified, not a bundle) or a bad key file.
 pub const BAD_BUNDLE: i32 = 9;
 /// The process may not observe this host: on Windows not an elevated

@@ -27,20 +27,6 @@ fn usable(tool: &str, needs_root: bool) -> bool {
     false
 }
 
-fn observations() -> String {
-    let mut lines = vec![
-        r#"{"v":1,"time":"2026-11-01T00:00:00Z","host":"web","source":"inventory","kind":"inventory","items":[{"category":"setting","name":"os","attrs":{"value":"linux"}},{"category":"listener","name":"sshd:22","attrs":{"port":22,"process":"sshd"}}]}"#.to_string(),
-    ];
-    for d in 1..=20 {
-        // The eBPF source watched everything, every day: absences count.
-        lines.push(format!(r#"{{"v":1,"time":"2026-11-{:02}T00:00:00Z","host":"web","source":"ebpf","kind":"coverage","categories":["*"],"from":"2026-11-{d:02}T00:00:00Z","to":"2026-11-{:02}T00:00:00Z","lost":0}}"#, d + 1, d + 1));
-        lines.push(format!(r#"{{"v":1,"time":"2026-11-{:02}T00:00:00Z","host":"web","source":"journal","kind":"coverage","categories":["logon"],"from":"2026-11-{d:02}T00:00:00Z","to":"2026-11-{:02}T00:00:00Z","lost":0}}"#, d + 1, d + 1));
-        lines.push(format!(r#"{{"v":1,"time":"2026-11-{d:02}T09:00:00Z","host":"web","source":"journal","kind":"logon","service":"sshd","method":"publickey","success":true,"user":"alice","peer":{{"ip":"10.0.0.5"}}}}"#));
-        lines.push(format!(r#"{{"v":1,"time":"2026-11-{d:02}T09:00:00Z","host":"web","source":"ebpf","kind":"connection","transport":"tcp","role":"server","local":{{"port":22}},"peer":{{"ip":"10.0.0.5"}}}}"#));
-    }
-    lines.join("\n") + "\n"
-}
-
 fn findings(stdout: &str) -> Vec<Value> {
     let v: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     v["findings"].as_array().unwrap().clone()
@@ -61,7 +47,7 @@ fn check_reads_sshd_nftables_sysctl_and_modprobe_and_exits_10_on_drift() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.jsonl"), observations()).unwrap();
+    std::fs::write(dir.path().join("a.jsonl"), linux_web_observations()).unwrap();
     ok(dir.path(), &["import", "jsonl", "a.jsonl"]);
     ok(dir.path(), &["policy", "generate", "--min-days", "0", "-o", "p.json"]);
     ok(dir.path(), &["render", "p.json", "--out", "art"]);

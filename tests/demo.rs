@@ -133,7 +133,7 @@ fn firewall_and_modules_follow_what_was_used() {
 fn demo_prints_the_summary_and_the_report_reads_for_a_reviewer() {
     let dir = tempfile::tempdir().unwrap();
     let run = ok(dir.path(), &["demo", "--out", "d"]);
-    assert!(run.stdout.contains("fs01   windows   21       9          3       1"), "{}", run.stdout);
+    assert!(run.stdout.contains("fs01   windows   22       9          3       1"), "{}", run.stdout);
     assert!(run.stdout.contains("report        d/report.md"));
     let report = std::fs::read_to_string(dir.path().join("d/report.md")).unwrap();
     assert!(report.contains("### win-smb1-server on fs01: exception"));

@@ -35,6 +35,9 @@ pub struct BundlePayload {
     pub generator: String,
     /// The host whose policy this is: the role.
     pub host: String,
+    /// Enforcement, or the audit stage before it (artifacts that only log).
+    #[serde(default)]
+    pub stage: crate::render::Stage,
     pub fingerprint: RoleFingerprint,
     /// The policy, with only this host's decisions.
     pub policy: Policy,
@@ -148,6 +151,7 @@ pub fn payload_for(
     review: Option<String>,
     rules: &[crate::rule::Rule],
     created: DateTime<Utc>,
+    stage: crate::render::Stage,
 ) -> Result<BundlePayload, String> {
     let mut policy = policy.clone();
     policy.hosts.retain(|h| h.host == host);
@@ -156,11 +160,12 @@ pub fn payload_for(
     }
     policy.decisions.retain(|d| d.host == host);
     policy.not_applicable.retain(|n| n.host == host);
-    let artifacts = rendered_artifacts(&policy, rules)?;
+    let artifacts = rendered_artifacts(&policy, rules, stage)?;
     Ok(BundlePayload {
         created,
         generator: format!("temper {}", env!("CARGO_PKG_VERSION")),
         host: host.to_string(),
+        stage,
         fingerprint: RoleFingerprint::of(view),
         policy,
         review,
@@ -169,23 +174,28 @@ pub fn payload_for(
 }
 
 /// Renders the (single-host) policy into a scratch directory and reads the files back.
-fn rendered_artifacts(policy: &Policy, rules: &[crate::rule::Rule]) -> Result<BTreeMap<String, String>, String> {
+fn rendered_artifacts(
+    policy: &Policy,
+    rules: &[crate::rule::Rule],
+    stage: crate::render::Stage,
+) -> Result<BTreeMap<String, String>, String> {
     let scratch = std::env::temp_dir().join(format!(
         "temper-bundle-{}-{}",
         std::process::id(),
         Utc::now().timestamp_nanos_opt().unwrap_or_default()
     ));
-    let result = crate::render::render(policy, rules, &scratch).map_err(|e| e.to_string()).and_then(|summary| {
-        let mut files = BTreeMap::new();
-        for (_, dir, written) in &summary.hosts {
-            for path in written {
-                let relative = path.strip_prefix(dir).map_err(|e| e.to_string())?;
-                let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-                files.insert(relative.to_string_lossy().replace('\\', "/"), BASE64.encode(bytes));
+    let result =
+        crate::render::render_stage(policy, rules, &scratch, stage).map_err(|e| e.to_string()).and_then(|summary| {
+            let mut files = BTreeMap::new();
+            for (_, dir, written) in &summary.hosts {
+                for path in written {
+                    let relative = path.strip_prefix(dir).map_err(|e| e.to_string())?;
+                    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    files.insert(relative.to_string_lossy().replace('\\', "/"), BASE64.encode(bytes));
+                }
             }
-        }
-        Ok(files)
-    });
+            Ok(files)
+        });
     let _ = std::fs::remove_dir_all(&scratch);
     result
 }

@@ -2,6 +2,7 @@
 //! enforcement artifacts (ARCHITECTURE.md §4). It reads profiles only
 //! through the learner's read API.
 
+pub mod apply;
 pub mod bundle;
 pub mod catalog;
 pub mod catalog_doc;

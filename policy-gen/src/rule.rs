@@ -287,6 +287,10 @@ pub struct Rule {
     /// (none for a `baseline` rule: it relies on no absence).
     #[serde(default)]
     pub categories: Vec<String>,
+    /// Rendered in the audit stage too: it only logs, or has a log-only form
+    /// (the firewall logs what it would drop).
+    #[serde(default)]
+    pub audit: bool,
     #[serde(default)]
     pub references: References,
     pub applies_if: Option<Applicability>,

@@ -71,6 +71,7 @@ fn signed_bundle() -> Signed {
         Some("format = \"temper-review\"\nversion = 1\n".into()),
         Catalog::embedded().unwrap().rules(),
         Utc::now(),
+        Default::default(),
     )
     .unwrap();
     assert!(payload.artifact("apply.ps1").unwrap().starts_with("\u{FEFF}".as_bytes()), "artifacts are byte-exact");

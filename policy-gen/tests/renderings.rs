@@ -150,3 +150,39 @@ fn registry_file_is_utf16_with_the_enforced_values_and_comments_stay_comments() 
         "a host name started a key:\n{text}"
     );
 }
+
+#[test]
+fn the_audit_stage_only_logs_and_its_ruleset_passes_nft_check() {
+    use temper_policy::render::{render_stage, Stage};
+    let catalog = temper_policy::Catalog::embedded().unwrap();
+    let policy = linux_policy();
+    let dir = tempfile::tempdir().unwrap();
+    render_stage(&policy, catalog.rules(), dir.path(), Stage::Audit).unwrap();
+    let files = dir.path().join("web/files");
+    let ruleset = std::fs::read_to_string(files.join("etc/temper/nftables.nft")).unwrap();
+    assert!(ruleset.contains("policy accept;") && !ruleset.contains("policy drop"), "{ruleset}");
+    assert!(ruleset.contains("log prefix \"temper would drop: \""), "{ruleset}");
+    assert!(!files.join("etc/ssh/sshd_config.d/00-temper.conf").exists(), "the audit stage changes no access");
+    assert!(files.join("etc/sysctl.d/60-temper.conf").exists(), "log_martians only logs");
+    let sysctl = std::fs::read_to_string(files.join("etc/sysctl.d/60-temper.conf")).unwrap();
+    assert!(sysctl.contains("log_martians") && !sysctl.contains("ip_forward"), "{sysctl}");
+
+    let mut obs = windows_host("fs01", 30, "standalone");
+    for d in 0..30 {
+        obs.push(protocol("fs01", at(d, 9), Negotiated::Smb(SmbDialect::Smb311), 445, 8));
+    }
+    let windows = policy_of(&obs);
+    render_stage(&windows, catalog.rules(), dir.path(), Stage::Audit).unwrap();
+    let script = std::fs::read_to_string(dir.path().join("fs01/apply.ps1")).unwrap();
+    assert!(
+        script.contains("-Name 'AuditSmb1Access'") && script.contains("-Name 'AuditReceivingNTLMTraffic'"),
+        "{script}"
+    );
+    assert!(!script.contains("-Name 'SMB1' "), "SMB1 is audited, not turned off, in the audit stage");
+
+    if !live_tool("nft", true) {
+        return;
+    }
+    let out = Command::new("nft").arg("-c").arg("-f").arg(files.join("etc/temper/nftables.nft")).output().unwrap();
+    assert!(out.status.success(), "nft -c rejected the audit ruleset: {}", String::from_utf8_lossy(&out.stderr));
+}

@@ -62,6 +62,7 @@ pub fn bundle(
     key_path: &Path,
     host: Option<&str>,
     review: Option<&Path>,
+    stage: temper_policy::render::Stage,
     output: &Path,
 ) -> anyhow::Result<()> {
     let policy = Policy::load(policy_path)?;
@@ -92,12 +93,13 @@ pub fn bundle(
         Err(e) => return Err(anyhow::anyhow!("{}: {e}", review_path.display())),
     };
     let catalog = Catalog::embedded()?;
-    let payload = bundles::payload_for(&policy, &host, &view, review_text, catalog.rules(), chrono::Utc::now())
+    let payload = bundles::payload_for(&policy, &host, &view, review_text, catalog.rules(), chrono::Utc::now(), stage)
         .map_err(|message| fail(crate::exit::RENDER_FAILED, message))?;
     bundles::write(output, &payload, &key)?;
     println!(
-        "bundle {} for the role of {host}: {} decisions, {} artifact file(s){}, signed by {} ({})",
+        "bundle {} ({} stage) for the role of {host}: {} decisions, {} artifact file(s){}, signed by {} ({})",
         output.display(),
+        if payload.stage == temper_policy::render::Stage::Audit { "audit" } else { "enforcement" },
         payload.policy.decisions.len(),
         payload.artifacts.len(),
         if payload.review.is_some() { ", review file" } else { "" },
@@ -107,7 +109,7 @@ pub fn bundle(
     Ok(())
 }
 
-fn open(file: &Path, trust: &TrustArgs) -> anyhow::Result<VerifiedBundle> {
+pub(crate) fn open(file: &Path, trust: &TrustArgs) -> anyhow::Result<VerifiedBundle> {
     Ok(bundles::open(file, &trusted(trust)?)?)
 }
 
@@ -122,6 +124,7 @@ pub fn verify(file: &Path, trust: &TrustArgs, json: bool) -> anyhow::Result<()> 
                 "verified": true,
                 "signer": { "id": bundle.signer.id(), "name": bundle.signer.name },
                 "host": p.host,
+                "stage": p.stage,
                 "created": p.created,
                 "decisions": p.policy.decisions.len(),
                 "artifacts": p.artifacts.keys().collect::<Vec<_>>(),

@@ -1,5 +1,6 @@
 //! One file per command; `run` dispatches.
 
+mod apply;
 mod bundle;
 mod capture;
 mod check;
@@ -56,16 +57,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check { policy, host, sshd_config, smb_conf, json } => {
             check::run(&policy, host.as_deref(), sshd_config, smb_conf, json)
         }
+        Command::Apply(args) => apply::run(cli.profile.clone(), &args),
         Command::Keygen { out, name } => bundle::keygen(&out, name.as_deref()),
-        Command::Policy(PolicyCommand::Bundle { policy, key, host, review, output }) => {
-            bundle::bundle(&profile, &policy, &key, host.as_deref(), review.as_deref(), &output)
+        Command::Policy(PolicyCommand::Bundle { policy, key, host, review, stage, output }) => {
+            bundle::bundle(&profile, &policy, &key, host.as_deref(), review.as_deref(), stage.stage(), &output)
         }
         Command::Policy(PolicyCommand::Verify { bundle: file, trust, json }) => bundle::verify(&file, &trust, json),
         Command::Policy(PolicyCommand::Fit { bundle: file, trust, host, json }) => {
             bundle::fit(&profile, &file, &trust, host.as_deref(), json)
         }
         Command::Report { policy, format, output } => report::run(&policy, format, output.as_deref()),
-        Command::Render { policy, out } => render::run(&policy, &out),
+        Command::Render { policy, out, stage } => render::run(&policy, &out, stage.stage()),
         Command::Rules { markdown, json } => rules::run(markdown, json),
         Command::Demo { out, seed } => demo::run(&out, seed),
         // Its default profile is not the working directory's: a service runs in System32

@@ -76,13 +76,13 @@ pub fn service_log_file(args: &ObserveArgs) -> Option<PathBuf> {
 /// Where the profile lives unless `--profile` says: `%ProgramData%\Temper`
 /// on Windows, the systemd `StateDirectory` `/var/lib/temper` on Linux.
 #[cfg(windows)]
-fn temper_dir() -> PathBuf {
+pub(crate) fn temper_dir() -> PathBuf {
     let program_data = std::env::var_os("ProgramData").map(PathBuf::from);
     program_data.unwrap_or_else(|| PathBuf::from(r"C:\ProgramData")).join("Temper")
 }
 
 #[cfg(target_os = "linux")]
-fn temper_dir() -> PathBuf {
+pub(crate) fn temper_dir() -> PathBuf {
     std::env::var_os("STATE_DIRECTORY").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/var/lib/temper"))
 }
 

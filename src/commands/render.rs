@@ -4,7 +4,7 @@ use crate::exit::{fail, BAD_POLICY};
 use std::path::Path;
 use temper_policy::{render, Catalog, Policy};
 
-pub fn run(policy_path: &Path, out: &Path) -> anyhow::Result<()> {
+pub fn run(policy_path: &Path, out: &Path, stage: render::Stage) -> anyhow::Result<()> {
     let policy = Policy::load(policy_path)?;
     let catalog = Catalog::embedded()?;
     if let Some(unknown) = policy.decisions.iter().find(|d| catalog.get(&d.rule).is_none()) {
@@ -13,7 +13,7 @@ pub fn run(policy_path: &Path, out: &Path) -> anyhow::Result<()> {
             format!("{}: rule {} is not in this temper's catalog", policy_path.display(), unknown.rule),
         ));
     }
-    let summary = render::render(&policy, catalog.rules(), out)?;
+    let summary = render::render_stage(&policy, catalog.rules(), out, stage)?;
     for (host, dir, files) in &summary.hosts {
         println!("{host}: {} file(s) in {}", files.len(), dir.display());
     }

@@ -131,3 +131,19 @@ impl Running {
         self.sink
     }
 }
+
+/// JSONL of a Linux web server watched for 20 days: alice logs in over SSH with a key
+/// every day, nothing else is used; the eBPF source and the journal covered everything.
+pub fn linux_web_observations() -> String {
+    let mut lines = vec![
+        r#"{"v":1,"time":"2026-11-01T00:00:00Z","host":"web","source":"inventory","kind":"inventory","items":[{"category":"setting","name":"os","attrs":{"value":"linux"}},{"category":"listener","name":"sshd:22","attrs":{"port":22,"process":"sshd"}}]}"#.to_string(),
+    ];
+    for d in 1..=20 {
+        // The eBPF source watched everything, every day: absences count.
+        lines.push(format!(r#"{{"v":1,"time":"2026-11-{:02}T00:00:00Z","host":"web","source":"ebpf","kind":"coverage","categories":["*"],"from":"2026-11-{d:02}T00:00:00Z","to":"2026-11-{:02}T00:00:00Z","lost":0}}"#, d + 1, d + 1));
+        lines.push(format!(r#"{{"v":1,"time":"2026-11-{:02}T00:00:00Z","host":"web","source":"journal","kind":"coverage","categories":["logon"],"from":"2026-11-{d:02}T00:00:00Z","to":"2026-11-{:02}T00:00:00Z","lost":0}}"#, d + 1, d + 1));
+        lines.push(format!(r#"{{"v":1,"time":"2026-11-{d:02}T09:00:00Z","host":"web","source":"journal","kind":"logon","service":"sshd","method":"publickey","success":true,"user":"alice","peer":{{"ip":"10.0.0.5"}}}}"#));
+        lines.push(format!(r#"{{"v":1,"time":"2026-11-{d:02}T09:00:00Z","host":"web","source":"ebpf","kind":"connection","transport":"tcp","role":"server","local":{{"port":22}},"peer":{{"ip":"10.0.0.5"}}}}"#));
+    }
+    lines.join("\n") + "\n"
+}

@@ -81,6 +81,15 @@ fn tls_versions_from(minimum: &str, nginx: bool) -> Vec<&'static str> {
 }
 
 pub fn render(policy: &Policy, host: &str, rules: &[Rule]) -> Result<LinuxArtifacts, String> {
+    render_stage(policy, host, rules, super::Stage::Enforce)
+}
+
+pub fn render_stage(
+    policy: &Policy,
+    host: &str,
+    rules: &[Rule],
+    stage: super::Stage,
+) -> Result<LinuxArtifacts, String> {
     let mut artifacts = LinuxArtifacts::default();
     let mut sshd: Vec<String> = Vec::new();
     let mut samba: Vec<String> = Vec::new();
@@ -227,7 +236,7 @@ pub fn render(policy: &Policy, host: &str, rules: &[Rule]) -> Result<LinuxArtifa
         artifacts.files.insert(MODPROBE_FILE.into(), body);
     }
     if let Some(decision) = firewall {
-        artifacts.files.insert(NFTABLES_RULESET.into(), nftables_ruleset(policy, host, decision)?);
+        artifacts.files.insert(NFTABLES_RULESET.into(), nftables_ruleset(policy, host, decision, stage)?);
     }
     artifacts.install_script = install_script(policy, host, &artifacts);
     Ok(artifacts)
@@ -270,7 +279,8 @@ fn render_tls_listener(policy: &Policy, host: &str, decision: &Decision, artifac
 
 /// A ruleset in its own table: loading it replaces only `inet temper` and
 /// leaves every other table (Docker, fail2ban, the distribution's) alone.
-fn nftables_ruleset(policy: &Policy, host: &str, decision: &Decision) -> Result<String, String> {
+fn nftables_ruleset(policy: &Policy, host: &str, decision: &Decision, stage: super::Stage) -> Result<String, String> {
+    let audit = stage == super::Stage::Audit;
     let mut tcp = Vec::new();
     let mut udp = Vec::new();
     for member in decision.value.as_array().into_iter().flatten().filter_map(|v| v.as_str()) {
@@ -295,9 +305,12 @@ fn nftables_ruleset(policy: &Policy, host: &str, decision: &Decision) -> Result<
          delete table inet temper\n\
          table inet temper {\n\
          \tchain input {\n\
-         \t\ttype filter hook input priority filter + 10; policy drop;\n\
-         \t\tct state established,related accept\n\
-         \t\tct state invalid drop\n\
+         \t\ttype filter hook input priority filter + 10; policy ",
+    );
+    // The audit stage blocks nothing: the policy accepts, and what enforcement would drop is logged.
+    out.push_str(if audit { "accept;\n" } else { "drop;\n\t\tct state invalid drop\n" });
+    out.push_str(
+        "\t\tct state established,related accept\n\
          \t\tiif \"lo\" accept\n\
          \t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert, nd-redirect } accept\n\
          \t\ticmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request } accept\n\
@@ -311,7 +324,11 @@ fn nftables_ruleset(policy: &Policy, host: &str, decision: &Decision) -> Result<
     if !udp.is_empty() {
         writeln!(out, "\t\tudp dport {{ {} }} accept comment \"observed in use\"", set(&udp)).unwrap();
     }
-    out.push_str("\t\tcounter comment \"dropped by temper\"\n\t}\n}\n");
+    if audit {
+        out.push_str("\t\tlog prefix \"temper would drop: \" level info counter comment \"would be dropped by temper\"\n\t}\n}\n");
+    } else {
+        out.push_str("\t\tcounter comment \"dropped by temper\"\n\t}\n}\n");
+    }
     Ok(out)
 }
 

@@ -31,7 +31,32 @@ pub struct RenderSummary {
     pub refused: Vec<String>,
 }
 
+/// Which artifacts to render: the policy's enforcement, or its audit stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    #[default]
+    Enforce,
+    /// Before enforcing: only the rules marked `audit` (they only log), and the
+    /// firewall in a log-only form that logs what it would drop.
+    Audit,
+}
+
 pub fn render(policy: &Policy, rules: &[Rule], out: &Path) -> Result<RenderSummary, RenderError> {
+    render_stage(policy, rules, out, Stage::Enforce)
+}
+
+pub fn render_stage(policy: &Policy, rules: &[Rule], out: &Path, stage: Stage) -> Result<RenderSummary, RenderError> {
+    let audit_only;
+    let policy = match stage {
+        Stage::Enforce => policy,
+        Stage::Audit => {
+            let mut staged = policy.clone();
+            staged.decisions.retain(|d| rules.iter().any(|r| r.id == d.rule && r.audit));
+            audit_only = staged;
+            &audit_only
+        }
+    };
     let mut summary = RenderSummary::default();
     for host in &policy.hosts {
         let dir = out.join(file_name(&host.host));
@@ -59,7 +84,7 @@ pub fn render(policy: &Policy, rules: &[Rule], out: &Path) -> Result<RenderSumma
                 );
             }
             Some(Platform::Linux) => {
-                let artifacts = linux::render(policy, &host.host, rules).map_err(fail)?;
+                let artifacts = linux::render_stage(policy, &host.host, rules, stage).map_err(fail)?;
                 for (path, text) in &artifacts.files {
                     write(&format!("files/{path}"), text, &mut written)?;
                 }
