@@ -145,6 +145,9 @@ pub enum ShapeSpec {
         /// Also keep the policy's break-glass accounts.
         #[serde(default)]
         keep_accounts: bool,
+        /// Items the inventory marks `disabled` need no decision: they are off already.
+        #[serde(default)]
+        skip_disabled: bool,
     },
     /// A setting nothing observable depends on (logging on, AutoPlay off).
     Baseline,
@@ -240,6 +243,10 @@ pub enum RenderSpec {
     },
     /// A systemd unit (the decision's value) disabled, stopped and masked.
     SystemdDisable,
+    /// A local Linux account (the decision's value) expired: no login of any kind.
+    AccountExpire,
+    /// A local Windows account (the decision's value) disabled.
+    LocalAccountDisable,
     /// No file can carry it: a step for a person, printed by the artifacts
     /// (`{value}` and `{subject}` are filled in from the decision).
     Manual {
@@ -256,7 +263,8 @@ impl RenderSpec {
             | RenderSpec::SmbServerConfiguration { .. }
             | RenderSpec::SmbShareRemoval
             | RenderSpec::ServiceDisable { .. }
-            | RenderSpec::FirewallInbound => Platform::Windows,
+            | RenderSpec::FirewallInbound
+            | RenderSpec::LocalAccountDisable => Platform::Windows,
             RenderSpec::Manual { platform, .. } => *platform,
             RenderSpec::Sshd { .. }
             | RenderSpec::SshdAllowUsers
@@ -268,7 +276,8 @@ impl RenderSpec {
             | RenderSpec::SambaSetting { .. }
             | RenderSpec::SambaShare { .. }
             | RenderSpec::Sysctl { .. }
-            | RenderSpec::SystemdDisable => Platform::Linux,
+            | RenderSpec::SystemdDisable
+            | RenderSpec::AccountExpire => Platform::Linux,
         }
     }
 }

@@ -401,3 +401,77 @@ fn windows_rules_decide_from_pipes_etypes_anonymous_sessions_and_service_ports()
     assert!(!script.contains("Disable-TemperService -Name 'Spooler'"), "a used spooler stays");
     assert!(!script.contains("Disable-TemperService -Name 'FTPSVC'"));
 }
+
+#[test]
+fn unused_local_accounts_are_expired_or_disabled_except_the_keep_list() {
+    let mut obs = linux_host("app", 30);
+    let account = |name: &str| InventoryItem::new(InventoryCategory::Account, name).with_attr("shell", "/bin/bash");
+    obs.push(inventory("app", 0, vec![account("root"), account("alice"), account("bob"), account("breakglass")]));
+    for d in 0..30 {
+        obs.push(logon("app", at(d, 9), "alice", "publickey", true, 5));
+    }
+    let options = temper_policy::PolicyOptions { keep_accounts: vec!["breakglass".into()], ..Default::default() };
+    let policy = policy_with(&obs, &options);
+    assert_eq!(state(&policy, "linux-unused-local-accounts", Some("account bob")), State::Enforce);
+    assert_eq!(state(&policy, "linux-unused-local-accounts", Some("account alice")), State::Exception);
+    let subjects: Vec<&str> = policy
+        .decisions
+        .iter()
+        .filter(|d| d.rule == "linux-unused-local-accounts")
+        .filter_map(|d| d.subject.as_deref())
+        .collect();
+    assert!(!subjects.contains(&"account root") && !subjects.contains(&"account breakglass"), "{subjects:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    render_to(&policy, dir.path());
+    let host = dir.path().join("app");
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    let shadow = root.path().join("etc/shadow");
+    let before = "root:*:19000:0:99999:7:::\nalice:$y$x:19000:0:99999:7:::\nbob:$y$y:19000:0:99999:7:::\n";
+    std::fs::write(&shadow, before).unwrap();
+    let out = run_install(&host, root.path(), &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let after = std::fs::read_to_string(&shadow).unwrap();
+    assert!(
+        after.contains("bob:$y$y:19000:0:99999:7::1:\n") && after.contains("alice:$y$x:19000:0:99999:7:::\n"),
+        "{after}"
+    );
+    let rollback = std::fs::read_dir(root.path().join("var/backups/temper"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join("rollback.sh");
+    assert!(Command::new("sh").arg(&rollback).status().unwrap().success());
+    assert_eq!(
+        std::fs::read_to_string(&shadow).unwrap(),
+        before,
+        "the rollback restores the shadow file byte for byte"
+    );
+    let playbook = std::fs::read_to_string(host.join("playbook.yml")).unwrap();
+    assert!(playbook.contains("name: !unsafe \"bob\"\n        expires: 1"), "{playbook}");
+
+    let mut win = windows_host("fs01", 30, "standalone");
+    win.push(inventory(
+        "fs01",
+        0,
+        vec![
+            InventoryItem::new(InventoryCategory::Account, "Guest").with_attr("disabled", true),
+            InventoryItem::new(InventoryCategory::Account, "svc_old").with_attr("disabled", false),
+            InventoryItem::new(InventoryCategory::Account, "localadmin").with_attr("disabled", false),
+        ],
+    ));
+    for d in 0..30 {
+        win.push(logon("fs01", at(d, 9), "localadmin", "ntlm", true, 5));
+    }
+    let policy = policy_of(&win);
+    assert_eq!(state(&policy, "win-unused-local-accounts", Some("account svc_old")), State::Enforce);
+    assert_eq!(state(&policy, "win-unused-local-accounts", Some("account localadmin")), State::Exception);
+    assert!(!policy.decisions.iter().any(|d| d.subject.as_deref() == Some("account Guest")), "disabled already");
+    render_to(&policy, dir.path());
+    let script = std::fs::read_to_string(dir.path().join("fs01/apply.ps1")).unwrap();
+    assert!(script.contains("Disable-TemperLocalUser -Name 'svc_old' -Rule 'win-unused-local-accounts'"));
+    assert!(!script.contains("Disable-TemperLocalUser -Name 'localadmin'"));
+}

@@ -24,6 +24,13 @@ pub struct ServiceEntry {
     pub account: Option<String>,
 }
 
+/// A local account (on a domain controller: none; its accounts are the domain's).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountEntry {
+    pub name: String,
+    pub disabled: bool,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShareEntry {
     pub name: String,
@@ -70,6 +77,7 @@ pub struct WindowsHostState {
     pub domain_role: Option<String>,
     pub services: Vec<ServiceEntry>,
     pub shares: Vec<ShareEntry>,
+    pub accounts: Vec<AccountEntry>,
     pub listeners: Vec<ListenerEntry>,
     /// Registry-backed settings by name (`smb1_server`, `lm_compatibility_level`,
     /// `schannel.TLS 1.0.Server.Enabled`, `rdp.security_layer`, ...) and value.
@@ -231,6 +239,11 @@ impl WindowsHostState {
             }
             items.push(item);
         }
+        for account in &self.accounts {
+            items.push(
+                InventoryItem::new(InventoryCategory::Account, &account.name).with_attr("disabled", account.disabled),
+            );
+        }
         for listener in &self.listeners {
             let mut item =
                 InventoryItem::new(InventoryCategory::Listener, format!("{}/{}", listener.transport, listener.port))
@@ -298,6 +311,7 @@ mod tests {
                 ..Default::default()
             }],
             shares: vec![ShareEntry { name: "scans".into(), path: Some(r"D:\Scans".into()), remark: None }],
+            accounts: vec![AccountEntry { name: "Guest".into(), disabled: true }],
             settings: vec![("smb1_server".into(), Value::Bool(false))],
             features: vec![("MicrosoftWindowsPowerShellV2Root".into(), true)],
             ..Default::default()
@@ -305,9 +319,14 @@ mod tests {
         let obs = state.to_inventory("fs01", "inventory", "2026-11-02T10:00:00Z".parse().unwrap());
         let Event::Inventory(inventory) = &obs.event else { panic!() };
         let names: Vec<&str> = inventory.items.iter().map(|i| i.name.as_str()).collect();
-        for want in ["os", "timezone", "Spooler", "scans", "smb1_server", "MicrosoftWindowsPowerShellV2Root"] {
+        for want in ["os", "timezone", "Spooler", "scans", "Guest", "smb1_server", "MicrosoftWindowsPowerShellV2Root"] {
             assert!(names.contains(&want), "{want} missing from {names:?}");
         }
         assert!(names.iter().any(|n| n.starts_with("audit.Audit Logon")));
+        let guest = inventory.items.iter().find(|i| i.name == "Guest").unwrap();
+        assert_eq!(
+            (guest.category, guest.attrs.get("disabled")),
+            (InventoryCategory::Account, Some(&Value::Bool(true)))
+        );
     }
 }

@@ -116,6 +116,18 @@ impl LiveState for LinuxState {
         std::fs::read_to_string(&path).map(|v| v.trim().to_string()).map_err(|e| format!("{path}: {e}"))
     }
 
+    fn account_expiry(&mut self, name: &str) -> Result<Option<String>, String> {
+        let shadow = std::fs::read_to_string("/etc/shadow").map_err(|e| format!("/etc/shadow: {e}"))?;
+        Ok(shadow.lines().map(|l| l.split(':').collect::<Vec<_>>()).find(|f| f.first() == Some(&name)).map(|f| {
+            let expiry = f.get(7).copied().unwrap_or("");
+            if expiry.is_empty() {
+                "never".to_string()
+            } else {
+                expiry.to_string()
+            }
+        }))
+    }
+
     fn unit_state(&mut self, unit: &str) -> Result<Option<String>, String> {
         let out = run("systemctl", &["is-enabled", unit])?;
         let state = String::from_utf8_lossy(&out.stdout).trim().to_string();

@@ -43,6 +43,10 @@ pub trait LiveState {
     fn unit_state(&mut self, _unit: &str) -> Result<Option<String>, String> {
         Err(unavailable())
     }
+    /// The expiry field of an account's shadow entry (days since 1970), None when it has no entry.
+    fn account_expiry(&mut self, _name: &str) -> Result<Option<String>, String> {
+        Err(unavailable())
+    }
     /// A registry value under HKLM as text (DWORDs in decimal), None when absent.
     fn registry(&mut self, _path: &str, _name: &str) -> Result<Option<String>, String> {
         Err(unavailable())
@@ -241,6 +245,15 @@ fn check_decision(d: &Decision, rule: &Rule, live: &mut dyn LiveState, out: &mut
                 out.push(compare(d, &format!("{}\\{}", v.path, v.name), &expected, actual, |a| a == expected));
             }
         }
+        RenderSpec::AccountExpire => match live.account_expiry(&value) {
+            Ok(None) => out.push(finding(d, &format!("account {value}"), "expired", "no such account", Status::Ok)),
+            Ok(Some(expiry)) => {
+                out.push(compare(d, &format!("account {value}"), "expired (expiry day 1)", Ok(expiry), |a| {
+                    a.parse::<i64>().is_ok_and(|day| day >= 0 && day <= chrono::Utc::now().timestamp() / 86_400)
+                }))
+            }
+            Err(reason) => out.push(finding(d, &format!("account {value}"), "expired", &reason, Status::Unchecked)),
+        },
         RenderSpec::ServiceDisable { service } => {
             let name = service.clone().unwrap_or(value);
             let path = format!("HKLM:\\SYSTEM\\CurrentControlSet\\Services\\{name}");
@@ -269,6 +282,7 @@ fn check_decision(d: &Decision, rule: &Rule, live: &mut dyn LiveState, out: &mut
         }
         RenderSpec::SmbServerConfiguration { .. }
         | RenderSpec::SmbShareRemoval
+        | RenderSpec::LocalAccountDisable
         | RenderSpec::TlsListener
         | RenderSpec::Manual { .. } => {
             out.push(finding(

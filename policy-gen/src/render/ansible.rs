@@ -83,6 +83,13 @@ pub fn playbook(policy: &Policy, host: &str, artifacts: &LinuxArtifacts) -> Stri
             }
         }
     }
+    for account in &artifacts.accounts {
+        writeln!(out, "    - name: {}", ansible_literal(&format!("expire the unused account {account}"))).unwrap();
+        out.push_str("      ansible.builtin.user:\n");
+        writeln!(out, "        name: {}", ansible_literal(account)).unwrap();
+        // Seconds since 1970: expired since the first day, so no login of any kind.
+        out.push_str("        expires: 1\n");
+    }
     for step in artifacts.manual_steps.iter().chain(artifacts.refused.iter()) {
         out.push_str("    - name: a step for a person\n      ansible.builtin.debug:\n");
         writeln!(out, "        msg: {}", ansible_literal(step)).unwrap();

@@ -34,6 +34,8 @@ pub struct LinuxArtifacts {
     pub refused: Vec<String>,
     /// systemd services to disable, stop and mask (install.sh does it, with rollback).
     pub units: Vec<String>,
+    /// Local accounts to expire (install.sh does it, with rollback).
+    pub accounts: Vec<String>,
     /// Kernel parameters set by SYSCTL_FILE, for the rollback of their live values.
     pub sysctl_keys: Vec<String>,
 }
@@ -184,6 +186,15 @@ pub fn render_stage(
                 }
             }
             RenderSpec::Manual { step, .. } => artifacts.manual_steps.push(manual_step(step, decision)),
+            RenderSpec::AccountExpire => {
+                let name = decision.value.as_str().unwrap_or_default();
+                // A name usermod and /etc/shadow take as one plain word (no `:` or spaces).
+                if plain_name(name) && !name.starts_with('-') {
+                    artifacts.accounts.push(name.to_string());
+                } else {
+                    artifacts.refused.push(format!("{}: account name {name:?} is not a plain name", decision.rule));
+                }
+            }
             other => return Err(format!("{}: {other:?} is not a Linux rendering", decision.rule)),
         }
     }
@@ -411,6 +422,9 @@ fn install_script(policy: &Policy, host: &str, artifacts: &LinuxArtifacts) -> St
     // (TEMPER_ROOT) they are disabled and masked in that tree.
     for unit in &artifacts.units {
         writeln!(out, "disable_unit {}", shell_literal(unit)).unwrap();
+    }
+    for account in &artifacts.accounts {
+        writeln!(out, "expire_account {}", shell_literal(account)).unwrap();
     }
     for step in &artifacts.manual_steps {
         writeln!(out, "note {}", shell_literal(&format!("by hand: {step}"))).unwrap();

@@ -128,3 +128,27 @@ disable_unit() {
         fi
     done
 }
+
+# expire_account NAME: no login of any kind from now on (password, key, su):
+# its shadow expiry becomes day 1. The rollback restores the old expiry.
+expire_account() {
+    if [ "$DRY_RUN" = 1 ]; then note "would expire the unused account $1"; return 0; fi
+    shadow="$ROOT/etc/shadow"
+    if ! [ -e "$shadow" ] || ! awk -F: -v u="$1" '$1 == u { found = 1 } END { exit !found }' "$shadow"; then
+        note "no account $1 in $shadow: left alone"; return 0
+    fi
+    old=$(awk -F: -v u="$1" '$1 == u { print $8 }' "$shadow")
+    if live; then
+        echo "usermod --expiredate $(q "${old:--1}") $(q "$1")" >> "$ROLLBACK"
+        usermod --expiredate 1 "$1" || fail_and_roll_back "could not expire account $1"
+    else
+        if ! [ -e "$BACKUP/files/etc/shadow" ]; then
+            mkdir -p "$BACKUP/files/etc"
+            cp -p "$shadow" "$BACKUP/files/etc/shadow"
+            echo "cat $(q "$BACKUP/files/etc/shadow") > $(q "$shadow")" >> "$ROLLBACK"
+        fi
+        awk -F: -v OFS=: -v u="$1" '$1 == u { $8 = 1 } { print }' "$shadow" > "$shadow.temper-new"
+        cat "$shadow.temper-new" > "$shadow"; rm -f "$shadow.temper-new"
+    fi
+    note "expired the unused account $1"
+}

@@ -82,6 +82,10 @@ fn commands(decision: &Decision, rule: &Rule) -> Result<Vec<String>, String> {
             }
             Ok(vec![format!("Set-TemperFirewallInbound -Allow @({}) -Rule {rule_id}", members.join(", "))])
         }
+        RenderSpec::LocalAccountDisable => {
+            let name = decision.value.as_str().ok_or("the decision names no account")?;
+            Ok(vec![format!("Disable-TemperLocalUser -Name {} -Rule {rule_id}", powershell_literal(name))])
+        }
         RenderSpec::Manual { step, .. } => Ok(vec![format!(
             "Write-Warning ({} + {})",
             powershell_literal(&format!("by hand ({}): ", decision.rule)),

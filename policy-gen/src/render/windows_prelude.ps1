@@ -126,6 +126,19 @@ function Disable-TemperService {
     }
 }
 
+function Disable-TemperLocalUser {
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param([string]$Name, [string]$Rule)
+    $user = Get-LocalUser -Name $Name -ErrorAction SilentlyContinue
+    if ($null -eq $user) { Write-Verbose "${Rule}: no local account $Name"; return }
+    if (-not $user.Enabled) { Write-Verbose "${Rule}: $Name is already disabled"; return }
+    if ($PSCmdlet.ShouldProcess("local account $Name", "disable ($Rule)")) {
+        Disable-LocalUser -Name $Name
+        $script:Rollback.Add("Enable-LocalUser -Name $(ConvertTo-TemperLiteral $Name)  # $Rule")
+        $script:Changes++
+    }
+}
+
 function Set-TemperFirewallInbound {
     [CmdletBinding(SupportsShouldProcess = $true)]
     param([string[]]$Allow, [string]$Rule)

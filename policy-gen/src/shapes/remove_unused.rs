@@ -26,9 +26,14 @@ fn names_match(category: Option<InventoryCategory>, a: &str, b: &str) -> bool {
         Some(InventoryCategory::Share) => same_share(a, b),
         Some(InventoryCategory::Module) => module_name(a) == module_name(b),
         Some(InventoryCategory::Service) => unit_name(a).eq_ignore_ascii_case(unit_name(b)),
-        Some(InventoryCategory::Account) => a.eq_ignore_ascii_case(b),
+        // A logon may name the account with its domain or computer (`FS01\\alice`).
+        Some(InventoryCategory::Account) => bare_account(a).eq_ignore_ascii_case(bare_account(b)),
         _ => a == b,
     }
+}
+
+fn bare_account(name: &str) -> &str {
+    name.rsplit('\\').next().unwrap_or(name)
 }
 
 /// The item a fact is a use of: the share, module, service, account,
@@ -58,6 +63,7 @@ pub fn evaluate(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Out
         candidates,
         only_present,
         keep_accounts,
+        skip_disabled,
     } = &rule.shape
     else {
         unreachable!("remove_unused::evaluate is only called for remove_unused rules")
@@ -77,8 +83,10 @@ pub fn evaluate(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Out
             || (*keep_accounts && ctx.keep_accounts.iter().any(|k| k.eq_ignore_ascii_case(name)))
     };
 
+    let disabled =
+        |i: &&&InventoryRecord| *skip_disabled && i.attrs.get("disabled").and_then(|d| d.as_bool()) == Some(true);
     let names: Vec<String> = if candidates.is_empty() {
-        present.iter().map(|i| i.name.clone()).filter(|n| !kept(n)).collect()
+        present.iter().filter(|i| !disabled(i)).map(|i| i.name.clone()).filter(|n| !kept(n)).collect()
     } else {
         candidates
             .iter()

@@ -5,12 +5,13 @@
 
 use super::registry::RegKey;
 use super::{audit_policy, listeners, services};
-use crate::windows::host_state::{ShareEntry, WindowsHostState};
+use crate::windows::host_state::{AccountEntry, ShareEntry, WindowsHostState};
 use crate::windows::host_values::{domain_role, share_entry};
 use serde_json::Value;
 use windows::core::{PCWSTR, PWSTR};
 use windows::Win32::NetworkManagement::NetManagement::{
-    NetApiBufferFree, NetGetJoinInformation, NetSetupDomainName, NETSETUP_JOIN_STATUS,
+    NetApiBufferFree, NetGetJoinInformation, NetSetupDomainName, NetUserEnum, FILTER_NORMAL_ACCOUNT,
+    MAX_PREFERRED_LENGTH, NETSETUP_JOIN_STATUS, UF_ACCOUNTDISABLE, USER_INFO_1,
 };
 use windows::Win32::System::SystemInformation::{ComputerNameDnsFullyQualified, GetComputerNameExW};
 
@@ -49,6 +50,7 @@ pub fn read_host_state() -> WindowsHostState {
         time_zone: RegKey::local_machine(TIME_ZONE).and_then(|k| k.string("TimeZoneKeyName")),
         domain_role: read_domain_role(),
         shares: shares(),
+        accounts: local_accounts(),
         listeners: listeners::list(),
         ..Default::default()
     };
@@ -135,6 +137,50 @@ fn joined_to_domain() -> Option<bool> {
         return None;
     }
     Some(status == NetSetupDomainName)
+}
+
+/// Local accounts and whether they are disabled (NetUserEnum, level 1).
+fn local_accounts() -> Vec<AccountEntry> {
+    let mut accounts = Vec::new();
+    let mut resume = 0u32;
+    loop {
+        let mut buffer: *mut u8 = std::ptr::null_mut();
+        let (mut read, mut total) = (0u32, 0u32);
+        // SAFETY: null server = this machine; the out pointers are valid; the
+        // buffer NetUserEnum allocates is read within `read` entries and freed once.
+        let status = unsafe {
+            NetUserEnum(
+                PCWSTR::null(),
+                1,
+                FILTER_NORMAL_ACCOUNT,
+                &mut buffer,
+                MAX_PREFERRED_LENGTH,
+                &mut read,
+                &mut total,
+                Some(&mut resume),
+            )
+        };
+        if !buffer.is_null() {
+            // SAFETY: the buffer holds `read` USER_INFO_1 entries (see above).
+            let entries = unsafe { std::slice::from_raw_parts(buffer as *const USER_INFO_1, read as usize) };
+            for entry in entries {
+                // SAFETY: usri1_name is a NUL-terminated string inside the buffer.
+                let name = unsafe { entry.usri1_name.to_string() }.unwrap_or_default();
+                if !name.is_empty() {
+                    accounts.push(AccountEntry { name, disabled: entry.usri1_flags.0 & UF_ACCOUNTDISABLE.0 != 0 });
+                }
+            }
+            // SAFETY: allocated by NetUserEnum, freed once.
+            unsafe { NetApiBufferFree(Some(buffer.cast_const().cast())) };
+        }
+        // ERROR_MORE_DATA (234): call again with the resume handle.
+        if status != 234 {
+            if status != 0 {
+                tracing::warn!("the local account inventory is incomplete: NetUserEnum error {status}");
+            }
+            return accounts;
+        }
+    }
 }
 
 /// `LanmanServer\Shares`: one REG_MULTI_SZ per share (`Path=...`, `Remark=...`).
