@@ -186,3 +186,28 @@ fn the_audit_stage_only_logs_and_its_ruleset_passes_nft_check() {
     let out = Command::new("nft").arg("-c").arg("-f").arg(files.join("etc/temper/nftables.nft")).output().unwrap();
     assert!(out.status.success(), "nft -c rejected the audit ruleset: {}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn loading_the_ruleset_twice_leaves_other_tables_untouched() {
+    if !live_tool("nft", true) || !live_tool("unshare", true) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    render_to(&linux_policy(), dir.path());
+    let ruleset = dir.path().join("web/files/etc/temper/nftables.nft");
+    // In a private network namespace: another table (Docker's, fail2ban's) with a
+    // rule exists first; ours is loaded twice, as a re-run of install.sh would.
+    let script = r#"set -e
+nft add table inet other
+nft add chain inet other input '{ type filter hook input priority 0; policy accept; }'
+nft add rule inet other input tcp dport 2375 accept
+nft -f "$1"
+nft -f "$1"
+nft list table inet other
+nft list table inet temper"#;
+    let out = Command::new("unshare").args(["--net", "sh", "-c", script, "sh"]).arg(&ruleset).output().unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}\n{}", listing, String::from_utf8_lossy(&out.stderr));
+    assert!(listing.contains("tcp dport 2375 accept"), "the other table kept its rule:\n{listing}");
+    assert_eq!(listing.matches("tcp dport 22 accept").count(), 1, "loading twice does not duplicate rules:\n{listing}");
+}
