@@ -15,6 +15,17 @@ fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
 
+/// JSONL: `host` served SMB `version` to `peer` once a day for 20 days.
+fn daily_smb(host: &str, version: &str, peer: &str) -> String {
+    (1..=20)
+        .map(|d| {
+            format!(
+                r#"{{"v":1,"time":"2026-11-{d:02}T10:00:00Z","host":"{host}","source":"wire","kind":"protocol","protocol":"smb","version":"{version}","role":"server","local":{{"port":445}},"peer":{{"ip":"{peer}"}}}}"#
+            ) + "\n"
+        })
+        .collect()
+}
+
 fn one_line_error(run: &Run) -> &str {
     let lines: Vec<&str> = run.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "expected one line on stderr, got:\n{}", run.stderr);
@@ -208,14 +219,7 @@ fn rules_listing_matches_the_documented_catalog() {
 #[test]
 fn review_verdicts_are_honoured_and_simulate_and_diff_report_them() {
     let dir = tempfile::tempdir().unwrap();
-    let lines: Vec<String> = (1..=20)
-        .map(|d| {
-            format!(
-                r#"{{"v":1,"time":"2026-11-{d:02}T10:00:00Z","host":"fs01","source":"wire","kind":"protocol","protocol":"smb","version":"smb1","role":"server","local":{{"port":445}},"peer":{{"ip":"10.0.8.20"}}}}"#
-            )
-        })
-        .collect();
-    write(dir.path(), "a.jsonl", &format!("{OS}\n{}\n", lines.join("\n")));
+    write(dir.path(), "a.jsonl", &format!("{OS}\n{}", daily_smb("fs01", "smb1", "10.0.8.20")));
     ok(dir.path(), &["import", "jsonl", "a.jsonl"]);
     ok(dir.path(), &["policy", "generate", "--min-days", "0", "-o", "p.json"]);
     let listing = ok(dir.path(), &["review", "p.json"]).stdout;
@@ -299,14 +303,7 @@ fn review_verdicts_are_honoured_and_simulate_and_diff_report_them() {
 #[test]
 fn keygen_bundle_verify_and_fit_with_documented_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
-    let days: Vec<String> = (1..=20)
-        .map(|d| {
-            format!(
-                r#"{{"v":1,"time":"2026-11-{d:02}T10:00:00Z","host":"fs01","source":"wire","kind":"protocol","protocol":"smb","version":"smb3.1.1","role":"server","local":{{"port":445}},"peer":{{"ip":"10.0.8.20"}}}}"#
-            )
-        })
-        .collect();
-    write(dir.path(), "a.jsonl", &format!("{OS}\n{}\n", days.join("\n")));
+    write(dir.path(), "a.jsonl", &format!("{OS}\n{}", daily_smb("fs01", "smb3.1.1", "10.0.8.20")));
     ok(dir.path(), &["import", "jsonl", "a.jsonl"]);
     ok(dir.path(), &["policy", "generate", "--min-days", "0", "-o", "p.json"]);
     let keygen = ok(dir.path(), &["keygen", "--out", "release", "--name", "release team"]).stdout;
@@ -335,14 +332,11 @@ fn keygen_bundle_verify_and_fit_with_documented_exit_codes() {
     // The same profile fits its own role; an SMB1 client on the target does not.
     let fit = ok(dir.path(), &["policy", "fit", "fs01.bundle", "--trusted-key", "release.pub"]).stdout;
     assert!(fit.contains("fs01 fits the role of fs01"), "{fit}");
-    let smb1: Vec<String> = (1..=20)
-        .map(|d| {
-            format!(
-                r#"{{"v":1,"time":"2026-11-{d:02}T11:00:00Z","host":"fs02","source":"wire","kind":"protocol","protocol":"smb","version":"smb1","role":"server","local":{{"port":445}},"peer":{{"ip":"10.0.8.77"}}}}"#
-            )
-        })
-        .collect();
-    write(dir.path(), "b.jsonl", &format!("{}\n{}\n", OS.replace("fs01", "fs02"), smb1.join("\n")));
+    write(
+        dir.path(),
+        "b.jsonl",
+        &format!("{}\n{}", OS.replace("fs01", "fs02"), daily_smb("fs02", "smb1", "10.0.8.77")),
+    );
     ok(dir.path(), &["--profile", "fs02.db", "import", "jsonl", "b.jsonl"]);
     let misfit =
         temper(dir.path(), &["--profile", "fs02.db", "policy", "fit", "fs01.bundle", "--trusted-key", "release.pub"]);

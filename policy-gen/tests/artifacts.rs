@@ -206,14 +206,7 @@ fn install_into_a_root_then_rollback_restores_byte_identical_files() {
     assert!(std::fs::read_to_string(&nft_conf).unwrap().contains("include \"/etc/temper/nftables.nft\""));
     assert!(std::fs::read_to_string(&sshd_config).unwrap().starts_with("Include /etc/ssh/sshd_config.d/*.conf\n"));
 
-    let rollback = std::fs::read_dir(root.path().join("var/backups/temper"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path()
-        .join("rollback.sh");
-    let out = Command::new("sh").arg(&rollback).output().unwrap();
+    let out = run_rollback(root.path());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::read(&existing).unwrap(), before_drop_in);
     assert_eq!(std::fs::read(&nft_conf).unwrap(), before_nft);

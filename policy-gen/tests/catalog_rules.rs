@@ -321,14 +321,7 @@ fn unused_network_services_are_masked_in_a_root_and_rolled_back() {
     assert_eq!(masked("cups.service"), Some("/dev/null".into()));
     assert_eq!(masked("cups.socket"), Some("/dev/null".into()));
     assert_eq!(masked("rpcbind.service"), None, "a used service is left alone");
-    let rollback = std::fs::read_dir(root.path().join("var/backups/temper"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path()
-        .join("rollback.sh");
-    let out = Command::new("sh").arg(&rollback).output().unwrap();
+    let out = run_rollback(root.path());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(masked("cups.service"), None);
     assert_eq!(masked("cups.socket"), None);
@@ -437,14 +430,7 @@ fn unused_local_accounts_are_expired_or_disabled_except_the_keep_list() {
         after.contains("bob:$y$y:19000:0:99999:7::1:\n") && after.contains("alice:$y$x:19000:0:99999:7:::\n"),
         "{after}"
     );
-    let rollback = std::fs::read_dir(root.path().join("var/backups/temper"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path()
-        .join("rollback.sh");
-    assert!(Command::new("sh").arg(&rollback).status().unwrap().success());
+    assert!(run_rollback(root.path()).status.success());
     assert_eq!(
         std::fs::read_to_string(&shadow).unwrap(),
         before,

@@ -194,3 +194,15 @@ pub fn live_tool(tool: &str, needs_root: bool) -> bool {
         }
     }
 }
+
+/// Runs the rollback script install.sh wrote into `root` (its only one).
+pub fn run_rollback(root: &Path) -> std::process::Output {
+    let rollback = std::fs::read_dir(root.join("var/backups/temper"))
+        .unwrap()
+        .next()
+        .expect("install.sh wrote a backup directory")
+        .unwrap()
+        .path()
+        .join("rollback.sh");
+    Command::new("sh").arg(&rollback).output().unwrap()
+}
