@@ -439,6 +439,9 @@ pub struct GenerateArgs {
     /// Reviewers' verdicts to honour [default: beside the output, policy.review.toml for policy.json].
     #[arg(long)]
     pub review: Option<PathBuf>,
+    /// Decide absences in categories whose learning has not converged (otherwise `insufficient`).
+    #[arg(long)]
+    pub accept_unconverged: bool,
     /// Flag exceptions whose evidence was last seen this many days before the end of the window.
     #[arg(long, default_value_t = temper_policy::review::DEFAULT_STALE_DAYS)]
     pub stale_days: i64,

@@ -86,18 +86,34 @@ fn windows_decisions_without_usage_are_enforced_in_the_script() {
 }
 
 #[test]
-fn linux_tls_minimum_is_12_on_443_with_an_exception_on_8443() {
+fn linux_tls_minimum_waits_for_learning_on_443_and_is_an_exception_on_8443() {
     let p = policy();
+    // Grafana started serving TLS on 9443 six days before the window ended: the
+    // protocols category is still learning, so no TLS minimum relies on an absence yet.
+    let protocols = p["convergence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["host"] == "web01" && c["category"] == "protocols")
+        .unwrap();
+    assert_eq!((protocols["state"].as_str(), protocols["days_since_new"].as_i64()), (Some("still_learning"), Some(6)));
     let p443 = decision(&p, "web01", "linux-tls-min-version", Some("port 443"));
-    assert_eq!((p443["state"].as_str(), p443["value"].as_str()), (Some("enforce"), Some("tls1.2")));
+    assert_eq!((p443["state"].as_str(), p443["value"].as_str()), (Some("insufficient"), Some("tls1.2")));
+    assert!(
+        p443["reason"].as_str().unwrap().starts_with("Learning has not converged in protocols"),
+        "{}",
+        p443["reason"]
+    );
     let p8443 = decision(&p, "web01", "linux-tls-min-version", Some("port 8443"));
-    assert_eq!(p8443["state"], "exception");
+    assert_eq!(p8443["state"], "exception", "a use that was seen stays an exception");
     assert!(peers(p8443).contains(&("10.0.7.15".into(), "exception".into())));
     assert_eq!(decision(&p, "web01", "linux-tls-min-version", Some("port 9443"))["state"], "insufficient");
-    let snippet =
-        std::fs::read_to_string(demo_dir().join("artifacts/web01/files/etc/nginx/snippets/temper-tls-443.conf"))
-            .unwrap();
-    assert!(snippet.contains("ssl_protocols TLSv1.2 TLSv1.3;"));
+    assert!(
+        !demo_dir().join("artifacts/web01/files/etc/nginx/snippets/temper-tls-443.conf").exists(),
+        "nothing is enforced while learning"
+    );
+    // Where learning has converged (fs01's protocols), decisions stand as before.
+    assert_eq!(decision(&p, "fs01", "win-smb1-server", None)["state"], "exception");
 }
 
 #[test]

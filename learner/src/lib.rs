@@ -4,6 +4,9 @@
 //! row. Nothing here knows that rules exist.
 
 pub mod aggregator;
+#[cfg(feature = "analytics")]
+pub mod analytics;
+pub mod convergence;
 pub mod coverage;
 pub mod coverage_assessment;
 pub mod delta;

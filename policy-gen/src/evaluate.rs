@@ -27,6 +27,10 @@ pub struct PolicyOptions {
     pub keep_accounts: Vec<String>,
     /// Only these hosts (all when empty).
     pub hosts: Vec<String>,
+    /// Convergence per host and category (empty: not assessed).
+    pub convergence: Vec<temper_learner::convergence::CategoryConvergence>,
+    /// Decide absences in categories that are still learning anyway.
+    pub accept_unconverged: bool,
 }
 
 pub fn generate(
@@ -81,7 +85,7 @@ pub fn generate(
                 continue;
             }
             for outcome in evaluate_shape(rule, &view, &ctx) {
-                decisions.push(decide(rule, &view, outcome, &options.sufficiency));
+                decisions.push(decide(rule, &view, outcome, options));
             }
         }
     }
@@ -107,6 +111,7 @@ pub fn generate(
         decisions,
         not_applicable,
         review: None,
+        convergence: options.convergence.clone(),
     })
 }
 
@@ -128,7 +133,8 @@ fn has_related_facts(rule: &Rule, host: &HostView) -> bool {
     })
 }
 
-fn decide(rule: &Rule, host: &HostView, outcome: Outcome, sufficiency: &Sufficiency) -> Decision {
+fn decide(rule: &Rule, host: &HostView, outcome: Outcome, options: &PolicyOptions) -> Decision {
+    let sufficiency = &options.sufficiency;
     let (mut state, mut reason) = if let Some(hold) = &outcome.hold_back {
         (State::Review, hold.clone())
     } else if outcome.usage_is_allowed || outcome.usage.is_empty() {
@@ -148,6 +154,17 @@ fn decide(rule: &Rule, host: &HostView, outcome: Outcome, sufficiency: &Sufficie
                 state = State::Insufficient;
             }
             State::Exception | State::Insufficient => reason = format!("{reason}. Coverage is short: {problem}"),
+        }
+    }
+    if matches!(state, State::Enforce | State::Review) && !options.accept_unconverged {
+        if let Some(learning) = still_learning(rule, host.name(), &options.convergence) {
+            reason = format!(
+                "Learning has not converged in {}: {}; expected to converge on {} if nothing new appears (--accept-unconverged decides anyway). (Otherwise: {reason})",
+                learning.category,
+                learning.reason,
+                learning.expected.map(|d| d.to_string()).unwrap_or_default()
+            );
+            state = State::Insufficient;
         }
     }
     let scope = match rule.scope {
@@ -179,6 +196,20 @@ fn decide(rule: &Rule, host: &HostView, outcome: Outcome, sufficiency: &Sufficie
         verdict: None,
         stale_days: None,
     }
+}
+
+/// The first of the rule's categories still learning on `host`, if any.
+fn still_learning<'a>(
+    rule: &Rule,
+    host: &str,
+    convergence: &'a [temper_learner::convergence::CategoryConvergence],
+) -> Option<&'a temper_learner::convergence::CategoryConvergence> {
+    use temper_learner::convergence::{category_of, ConvergenceState};
+    rule.categories.iter().filter_map(|c| category_of(c)).find_map(|category| {
+        convergence
+            .iter()
+            .find(|c| c.host == host && c.category == category && c.state == ConvergenceState::StillLearning)
+    })
 }
 
 /// `smb smb1 (inbound) on port 445: 212 uses on 31 days by 10.0.8.20 and 1 more`

@@ -58,6 +58,9 @@ pub struct Policy {
     pub hosts: Vec<HostSummary>,
     pub decisions: Vec<Decision>,
     pub not_applicable: Vec<NotApplicable>,
+    /// Convergence per host and category, when it was assessed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub convergence: Vec<temper_learner::convergence::CategoryConvergence>,
     /// The review file whose verdicts were applied, and what the reviewer should know.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<ReviewApplied>,

@@ -63,6 +63,31 @@ pub fn markdown(policy: &Policy) -> String {
         .unwrap();
     }
 
+    if !policy.convergence.is_empty() {
+        writeln!(w, "\n## Learning: has it converged?\n").unwrap();
+        writeln!(w, "A category has converged when the host was watched for at least 14 days and nothing new appeared in it for the last max(7, window/4) days. Decisions that rely on an absence in a category still learning are `insufficient`.\n").unwrap();
+        writeln!(w, "| Host | Category | State | Facts | Days since a new one | Quiet days needed | Expected |")
+            .unwrap();
+        writeln!(w, "|---|---|---|---:|---:|---:|---|").unwrap();
+        for c in &policy.convergence {
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                md(&c.host),
+                c.category,
+                match c.state {
+                    temper_learner::convergence::ConvergenceState::Converged => "converged",
+                    temper_learner::convergence::ConvergenceState::StillLearning => "**still learning**",
+                },
+                c.facts,
+                c.days_since_new,
+                c.quiet_needed,
+                c.expected.map(|d| d.to_string()).unwrap_or_default()
+            )
+            .unwrap();
+        }
+    }
+
     writeln!(w, "\n## Decisions\n").unwrap();
     writeln!(w, "| Host | Rule | Subject | Decision | Setting | Proposed | Reason |").unwrap();
     writeln!(w, "|---|---|---|---|---|---|---|").unwrap();

@@ -461,3 +461,30 @@ fn unused_local_accounts_are_expired_or_disabled_except_the_keep_list() {
     assert!(script.contains("Disable-TemperLocalUser -Name 'svc_old' -Rule 'win-unused-local-accounts'"));
     assert!(!script.contains("Disable-TemperLocalUser -Name 'localadmin'"));
 }
+
+#[test]
+fn decisions_in_categories_still_learning_are_insufficient_unless_accepted() {
+    use temper_learner::convergence::assess;
+    let obs = linux_host("web", 30);
+    // Days since the epoch of the window: day(0) is 2026-10-01.
+    let start = day(0).timestamp().div_euclid(86_400);
+    let learning = vec![
+        assess("web", "services", start, start + 29, &[start, start + 27]),
+        assess("web", "logons", start, start + 29, &[start]),
+    ];
+    let options = temper_policy::PolicyOptions { convergence: learning.clone(), ..Default::default() };
+    let policy = policy_with(&obs, &options);
+    let cramfs = decision(&policy, "linux-kernel-modules", Some("module cramfs"));
+    assert_eq!(cramfs.state, State::Insufficient, "modules are services: still learning");
+    assert!(cramfs.reason.starts_with("Learning has not converged in services"), "{}", cramfs.reason);
+    assert_eq!(state(&policy, "linux-sshd-permit-root-login", None), State::Enforce, "logons converged");
+    assert_eq!(policy.convergence.len(), 2, "the policy records what it was decided on");
+    let report = temper_policy::report::markdown(&policy);
+    assert!(report.contains("| web | services | **still learning** |"), "{report}");
+
+    let accepted = policy_with(
+        &obs,
+        &temper_policy::PolicyOptions { convergence: learning, accept_unconverged: true, ..Default::default() },
+    );
+    assert_eq!(state(&accepted, "linux-kernel-modules", Some("module cramfs")), State::Enforce);
+}

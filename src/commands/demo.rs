@@ -35,7 +35,8 @@ pub fn run(out: &Path, seed: u64) -> anyhow::Result<()> {
     let imported = import_into(&mut profile, std::slice::from_ref(&observations_path), false)?;
 
     let catalog = Catalog::embedded()?;
-    let policy = generate(&profile, &catalog, &PolicyOptions::default(), chrono::Utc::now())?;
+    let options = PolicyOptions { convergence: super::policy::convergence(&profile)?, ..Default::default() };
+    let policy = generate(&profile, &catalog, &options, chrono::Utc::now())?;
     let policy_path = out.join("policy.json");
     policy.save(&policy_path)?;
     let report_path = out.join("report.md");

@@ -15,6 +15,8 @@ pub fn generate(profile_path: &Path, args: &GenerateArgs) -> anyhow::Result<()> 
         sufficiency: Sufficiency { min_days: args.min_days, max_lossy_share: args.max_lossy_share },
         keep_accounts: args.keep_accounts.clone(),
         hosts: args.hosts.clone(),
+        convergence: convergence(&profile)?,
+        accept_unconverged: args.accept_unconverged,
     };
     let mut policy = generate_policy(&profile, &catalog, &options, chrono::Utc::now())?;
     let review_path = args.review.clone().unwrap_or_else(|| review_path_for(&args.output));
@@ -172,6 +174,19 @@ pub fn diff(old_path: &Path, new_path: &Path, json: bool) -> anyhow::Result<()> 
         print!("{}", temper_policy::diff::text(&changes));
     }
     Ok(())
+}
+
+/// Learning convergence per host and category (polars; the `analytics` feature).
+#[cfg(feature = "analytics")]
+pub(crate) fn convergence(profile: &Profile) -> anyhow::Result<Vec<temper_learner::convergence::CategoryConvergence>> {
+    Ok(temper_learner::analytics::convergence(profile)?)
+}
+
+/// Built without analytics: convergence is not assessed (the policy lists none).
+#[cfg(not(feature = "analytics"))]
+pub(crate) fn convergence(_profile: &Profile) -> anyhow::Result<Vec<temper_learner::convergence::CategoryConvergence>> {
+    tracing::warn!("built without the analytics feature: learning convergence is not assessed");
+    Ok(Vec::new())
 }
 
 /// Enforced / exceptions / review / insufficient per host.
