@@ -6,6 +6,7 @@
 pub mod aggregator;
 #[cfg(feature = "analytics")]
 pub mod analytics;
+pub mod calendar;
 pub mod convergence;
 pub mod coverage;
 pub mod coverage_assessment;

@@ -71,6 +71,9 @@ pub struct Usage {
     pub last_seen: DateTime<Utc>,
     /// Distinct days it was seen on.
     pub days: usize,
+    /// It recurs weekly or monthly (every gap between the days it was seen is one period).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<temper_learner::calendar::Period>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub peers: Vec<Witness>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -42,12 +42,18 @@ pub fn generate(
     let mut hosts = Vec::new();
     let mut decisions = Vec::new();
     let mut not_applicable = Vec::new();
+    let mut calendar = Vec::new();
     let ctx = ShapeContext { keep_accounts: &options.keep_accounts };
     for record in profile.hosts()? {
         if !options.hosts.is_empty() && !options.hosts.contains(&record.host) {
             continue;
         }
         let view = HostView::load(profile, record)?;
+        calendar.push(temper_learner::calendar::calendar(
+            view.name(),
+            &view.windows,
+            view.setting(temper_collector::inventory::settings::TIMEZONE),
+        ));
         let platform = view.platform();
         hosts.push(HostSummary {
             host: view.name().to_string(),
@@ -112,6 +118,7 @@ pub fn generate(
         not_applicable,
         review: None,
         convergence: options.convergence.clone(),
+        calendar,
     })
 }
 

@@ -58,6 +58,9 @@ pub struct Policy {
     pub hosts: Vec<HostSummary>,
     pub decisions: Vec<Decision>,
     pub not_applicable: Vec<NotApplicable>,
+    /// Calendar coverage per host, in its time zone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calendar: Vec<temper_learner::calendar::CalendarCoverage>,
     /// Convergence per host and category, when it was assessed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub convergence: Vec<temper_learner::convergence::CategoryConvergence>,

@@ -79,7 +79,9 @@ fn assess(fact: &Fact, peer_state: &dyn Fn(&str) -> State, peerless_days: usize)
         (State::Review, Some(format!("used only by {who} on a single day each")))
     };
     let summaries = Dimension::ALL.iter().filter_map(|d| stats.evidence(*d));
+    let days: Vec<i64> = stats.days.keys().copied().collect();
     Usage {
+        period: temper_learner::calendar::period_of(&days),
         fact: fact.key.describe(),
         state,
         note,

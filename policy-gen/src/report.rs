@@ -63,6 +63,35 @@ pub fn markdown(policy: &Policy) -> String {
         .unwrap();
     }
 
+    if !policy.calendar.is_empty() {
+        writeln!(w, "\n## Calendar coverage\n").unwrap();
+        writeln!(w, "Days watched per weekday and month ends watched, in each host's time zone; and what the window cannot have seen.\n").unwrap();
+        writeln!(w, "| Host | Time zone | Days | Mon | Tue | Wed | Thu | Fri | Sat | Sun | Month ends |").unwrap();
+        writeln!(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|").unwrap();
+        for c in &policy.calendar {
+            let d = c.weekdays;
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                md(&c.host),
+                md(&c.time_zone),
+                c.days,
+                d[0],
+                d[1],
+                d[2],
+                d[3],
+                d[4],
+                d[5],
+                d[6],
+                c.month_ends
+            )
+            .unwrap();
+        }
+        for c in policy.calendar.iter().filter(|c| !c.warnings.is_empty()) {
+            writeln!(w, "\n{}: {}", md(&c.host), md(&c.warnings.join("; "))).unwrap();
+        }
+    }
+
     if !policy.convergence.is_empty() {
         writeln!(w, "\n## Learning: has it converged?\n").unwrap();
         writeln!(w, "A category has converged when the host was watched for at least 14 days and nothing new appeared in it for the last max(7, window/4) days. Decisions that rely on an absence in a category still learning are `insufficient`.\n").unwrap();
@@ -247,7 +276,12 @@ fn write_usage(w: &mut String, u: &Usage) {
         if u.days == 1 { "" } else { "s" },
         u.first_seen.format("%Y-%m-%d %H:%M"),
         u.last_seen.format("%Y-%m-%d %H:%M"),
-        u.note.as_ref().map(|n| format!(" ({})", md(n))).unwrap_or_default()
+        match (&u.note, u.period) {
+            (Some(n), Some(p)) => format!(" ({}; recurs {})", md(n), p.as_str()),
+            (Some(n), None) => format!(" ({})", md(n)),
+            (None, Some(p)) => format!(" (recurs {})", p.as_str()),
+            (None, None) => String::new(),
+        }
     )
     .unwrap();
     if !u.evidence_exact {

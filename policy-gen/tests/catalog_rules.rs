@@ -488,3 +488,43 @@ fn decisions_in_categories_still_learning_are_insufficient_unless_accepted() {
     );
     assert_eq!(state(&accepted, "linux-kernel-modules", Some("module cramfs")), State::Enforce);
 }
+
+#[test]
+fn a_monthly_job_seen_twice_is_periodic_and_the_calendar_is_in_the_hosts_zone() {
+    let mut obs = windows_host("fs01", 60, "standalone");
+    obs.push(inventory(
+        "fs01",
+        0,
+        vec![InventoryItem::new(InventoryCategory::Setting, "timezone").with_attr("value", "Europe/Berlin")],
+    ));
+    // The month-end report job: PowerShell 2.0 on 2026-10-31 and 2026-11-30 (days 30 and 60).
+    for d in [30, 60] {
+        obs.push(
+            Observation::new(
+                at(d, 23),
+                "fs01",
+                "etw",
+                Event::Script(ScriptRun {
+                    interpreter: "powershell".into(),
+                    engine_version: Some("2.0".into()),
+                    host_application: None,
+                    command: Some("report.ps1".into()),
+                    parent: None,
+                }),
+            )
+            .with_user("CORP\\svc-report"),
+        );
+    }
+    let policy = policy_of(&obs);
+    let ps2 = decision(&policy, "win-powershell2-removed", None);
+    assert_eq!(ps2.state, State::Exception, "{}", ps2.reason);
+    assert_eq!(ps2.usage[0].period, Some(temper_learner::calendar::Period::Monthly));
+    let report = temper_policy::report::markdown(&policy);
+    assert!(report.contains("recurs monthly"), "{report}");
+    let calendar = &policy.calendar[0];
+    assert_eq!(calendar.time_zone, "Europe/Berlin");
+    // October 31, and November 30 from 00:00 to 01:00 Berlin time (the window ends at midnight UTC).
+    assert_eq!(calendar.month_ends, 2);
+    assert_eq!(calendar.hours[0], 60, "midnight Berlin is 23:00 UTC the day before: 60 dates");
+    assert!(report.contains("## Calendar coverage") && report.contains("| fs01 | Europe/Berlin |"), "{report}");
+}

@@ -100,6 +100,7 @@ pub fn presence_usage(item: &temper_learner::InventoryRecord, fact: &str) -> Usa
         first_seen: utc(item.first_seen),
         last_seen: utc(item.last_seen),
         days: (((item.last_seen - item.first_seen) / 86_400_000) + 1) as usize,
+        period: None,
         peers: Vec::new(),
         processes: Vec::new(),
         users: Vec::new(),
