@@ -50,10 +50,16 @@ fn import_show_generate_report_render() {
     assert!(coverage.iter().all(|c| c["inferred"] == true), "no coverage records: inferred");
     assert!(host["fact_list"].as_array().unwrap().iter().any(|f| f["fact"] == "smb share scans (write)"));
 
-    ok(dir.path(), &["policy", "generate", "--min-days", "0", "-o", "p.json"]);
+    // Two days cannot converge: without --accept-unconverged the SMB1 decision would be insufficient.
+    ok(dir.path(), &["policy", "generate", "--min-days", "0", "--accept-unconverged", "-o", "p.json"]);
     let policy: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("p.json")).unwrap()).unwrap();
     let smb1 = policy["decisions"].as_array().unwrap().iter().find(|d| d["rule"] == "win-smb1-server").unwrap();
     assert_eq!(smb1["state"], "review", "one peer on one day");
+    ok(dir.path(), &["policy", "generate", "--min-days", "0", "-o", "learning.json"]);
+    let learning: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("learning.json")).unwrap()).unwrap();
+    let smb1 = learning["decisions"].as_array().unwrap().iter().find(|d| d["rule"] == "win-smb1-server").unwrap();
+    assert_eq!(smb1["state"], "insufficient", "protocols are still learning after two days");
 
     let report = ok(dir.path(), &["report", "p.json"]).stdout;
     assert!(report.starts_with("# Temper policy report"));
