@@ -439,6 +439,9 @@ pub struct GenerateArgs {
     /// Reviewers' verdicts to honour [default: beside the output, policy.review.toml for policy.json].
     #[arg(long)]
     pub review: Option<PathBuf>,
+    /// Tagged peers: `ADDRESS[/PREFIX] TAG` lines; use only by `scanner` peers never holds a setting back.
+    #[arg(long)]
+    pub peers: Option<PathBuf>,
     /// Decide absences in categories whose learning has not converged (otherwise `insufficient`).
     #[arg(long)]
     pub accept_unconverged: bool,

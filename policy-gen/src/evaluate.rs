@@ -31,6 +31,8 @@ pub struct PolicyOptions {
     pub convergence: Vec<temper_learner::convergence::CategoryConvergence>,
     /// Decide absences in categories that are still learning anyway.
     pub accept_unconverged: bool,
+    /// Tagged peers (the peers file): scanner-only use never holds a setting back.
+    pub peers: crate::peers::PeerTags,
 }
 
 pub fn generate(
@@ -43,6 +45,7 @@ pub fn generate(
     let mut decisions = Vec::new();
     let mut not_applicable = Vec::new();
     let mut calendar = Vec::new();
+    let mut scanner_suspects = Vec::new();
     let ctx = ShapeContext { keep_accounts: &options.keep_accounts };
     for record in profile.hosts()? {
         if !options.hosts.is_empty() && !options.hosts.contains(&record.host) {
@@ -54,6 +57,7 @@ pub fn generate(
             &view.windows,
             view.setting(temper_collector::inventory::settings::TIMEZONE),
         ));
+        scanner_suspects.extend(crate::peers::scanner_suspects(&view, &options.peers));
         let platform = view.platform();
         hosts.push(HostSummary {
             host: view.name().to_string(),
@@ -119,6 +123,7 @@ pub fn generate(
         review: None,
         convergence: options.convergence.clone(),
         calendar,
+        scanner_suspects,
     })
 }
 
@@ -140,8 +145,24 @@ fn has_related_facts(rule: &Rule, host: &HostView) -> bool {
     })
 }
 
-fn decide(rule: &Rule, host: &HostView, outcome: Outcome, options: &PolicyOptions) -> Decision {
+fn decide(rule: &Rule, host: &HostView, mut outcome: Outcome, options: &PolicyOptions) -> Decision {
     let sufficiency = &options.sufficiency;
+    // Use by tagged scanners only is never a need: listed apart, it holds nothing back.
+    let scanner_only: Vec<Usage> = if outcome.usage_is_allowed {
+        Vec::new()
+    } else {
+        let (scanners, kept): (Vec<Usage>, Vec<Usage>) =
+            std::mem::take(&mut outcome.usage).into_iter().partition(|u| options.peers.scanner_only(u));
+        outcome.usage = kept;
+        scanners
+    };
+    if !scanner_only.is_empty() {
+        let listed: Vec<serde_json::Value> = scanner_only
+            .iter()
+            .map(|u| serde_json::json!({ "fact": u.fact, "count": u.count, "peers": u.peers.iter().map(|p| &p.value).collect::<Vec<_>>() }))
+            .collect();
+        outcome.detail.insert("scanner_only".into(), serde_json::Value::Array(listed));
+    }
     let (mut state, mut reason) = if let Some(hold) = &outcome.hold_back {
         (State::Review, hold.clone())
     } else if outcome.usage_is_allowed || outcome.usage.is_empty() {
@@ -173,6 +194,10 @@ fn decide(rule: &Rule, host: &HostView, outcome: Outcome, options: &PolicyOption
             );
             state = State::Insufficient;
         }
+    }
+    if !scanner_only.is_empty() {
+        let facts: Vec<String> = scanner_only.iter().map(summarise).collect();
+        reason = format!("{reason}. Used only by tagged scanners, which is not a need: {}", facts.join("; "));
     }
     let scope = match rule.scope {
         ScopeSpec::Host => Scope::Host,

@@ -58,6 +58,9 @@ pub struct Policy {
     pub hosts: Vec<HostSummary>,
     pub decisions: Vec<Decision>,
     pub not_applicable: Vec<NotApplicable>,
+    /// Untagged peers that behaved like scanners: tag them in the peers file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scanner_suspects: Vec<crate::peers::ScannerSuspect>,
     /// Calendar coverage per host, in its time zone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub calendar: Vec<temper_learner::calendar::CalendarCoverage>,

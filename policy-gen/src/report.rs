@@ -63,6 +63,16 @@ pub fn markdown(policy: &Policy) -> String {
         .unwrap();
     }
 
+    if !policy.scanner_suspects.is_empty() {
+        writeln!(w, "\n## Peers that behave like scanners\n").unwrap();
+        writeln!(w, "Untagged peers that touched many ports or protocol versions within two days. If they are scanners, tag them `scanner` in the peers file (`policy generate --peers FILE`): use by scanners alone never holds a setting back.\n").unwrap();
+        writeln!(w, "| Host | Peer | Ports | Versions of one protocol | Days |").unwrap();
+        writeln!(w, "|---|---|---:|---:|---:|").unwrap();
+        for s in &policy.scanner_suspects {
+            writeln!(w, "| {} | {} | {} | {} | {} |", md(&s.host), md(&s.peer), s.ports, s.versions, s.days).unwrap();
+        }
+    }
+
     if !policy.calendar.is_empty() {
         writeln!(w, "\n## Calendar coverage\n").unwrap();
         writeln!(w, "Days watched per weekday and month ends watched, in each host's time zone; and what the window cannot have seen.\n").unwrap();
@@ -261,6 +271,21 @@ fn write_decision(w: &mut String, d: &Decision) {
     writeln!(w).unwrap();
     for usage in &d.usage {
         write_usage(w, usage);
+    }
+    if let Some(serde_json::Value::Array(scanners)) = d.detail.get("scanner_only") {
+        writeln!(w, "Used only by tagged scanners (not a need, not kept):\n").unwrap();
+        for s in scanners {
+            let peers: Vec<&str> = s["peers"].as_array().into_iter().flatten().filter_map(|p| p.as_str()).collect();
+            writeln!(
+                w,
+                "- {} ({} uses) by {}",
+                md(s["fact"].as_str().unwrap_or("")),
+                s["count"],
+                md(&peers.join(", "))
+            )
+            .unwrap();
+        }
+        writeln!(w).unwrap();
     }
 }
 

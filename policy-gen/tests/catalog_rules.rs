@@ -528,3 +528,36 @@ fn a_monthly_job_seen_twice_is_periodic_and_the_calendar_is_in_the_hosts_zone() 
     assert_eq!(calendar.hours[0], 60, "midnight Berlin is 23:00 UTC the day before: 60 dates");
     assert!(report.contains("## Calendar coverage") && report.contains("| fs01 | Europe/Berlin |"), "{report}");
 }
+
+#[test]
+fn smb1_used_only_by_a_tagged_scanner_is_enforced_and_an_untagged_scanner_is_flagged() {
+    let mut obs = windows_host("fs01", 30, "standalone");
+    for d in 0..30 {
+        obs.push(protocol("fs01", at(d, 9), Negotiated::Smb(SmbDialect::Smb311), 445, 8));
+        // The vulnerability scanner speaks SMB1 every day.
+        obs.push(protocol("fs01", at(d, 3), Negotiated::Smb(SmbDialect::Smb1), 445, 200));
+    }
+    // An untagged peer probing twelve ports and three TLS versions in one night.
+    for (i, port) in [21, 22, 23, 25, 80, 110, 135, 139, 443, 445, 3389, 8080].into_iter().enumerate() {
+        obs.push(connection("fs01", at(20, 2) + chrono::Duration::seconds(i as i64), Transport::Tcp, port, 201));
+    }
+    for v in [TlsVersion::Tls10, TlsVersion::Tls11, TlsVersion::Tls12] {
+        obs.push(protocol("fs01", at(20, 2), Negotiated::Tls(v), 443, 201));
+    }
+    let untagged = policy_of(&obs);
+    assert_eq!(state(&untagged, "win-smb1-server", None), State::Exception, "an untagged daily SMB1 peer is a need");
+    let tags = temper_policy::peers::PeerTags::parse("10.0.9.200/32 scanner\n").unwrap();
+    let policy = policy_with(&obs, &temper_policy::PolicyOptions { peers: tags, ..Default::default() });
+    let smb1 = decision(&policy, "win-smb1-server", None);
+    assert_eq!(smb1.state, State::Enforce, "{}", smb1.reason);
+    assert!(smb1.reason.contains("Used only by tagged scanners"), "{}", smb1.reason);
+    assert_eq!(smb1.detail["scanner_only"][0]["peers"], serde_json::json!(["10.0.9.200"]));
+    let suspect = policy.scanner_suspects.iter().find(|s| s.peer == "10.0.9.201").expect("the prober is flagged");
+    assert_eq!((suspect.ports, suspect.versions, suspect.days), (12, 3, 1));
+    assert!(!policy.scanner_suspects.iter().any(|s| s.peer == "10.0.9.200"), "a tagged scanner is not a suspect");
+    let report = temper_policy::report::markdown(&policy);
+    assert!(
+        report.contains("## Peers that behave like scanners") && report.contains("| fs01 | 10.0.9.201 | 12 | 3 | 1 |"),
+        "{report}"
+    );
+}

@@ -17,6 +17,11 @@ pub fn generate(profile_path: &Path, args: &GenerateArgs) -> anyhow::Result<()> 
         hosts: args.hosts.clone(),
         convergence: convergence(&profile)?,
         accept_unconverged: args.accept_unconverged,
+        peers: match &args.peers {
+            Some(path) => temper_policy::peers::PeerTags::load(path)
+                .map_err(|e| crate::exit::fail(crate::exit::BAD_INPUT, e.to_string()))?,
+            None => Default::default(),
+        },
     };
     let mut policy = generate_policy(&profile, &catalog, &options, chrono::Utc::now())?;
     let review_path = args.review.clone().unwrap_or_else(|| review_path_for(&args.output));
