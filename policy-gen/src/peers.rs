@@ -64,7 +64,7 @@ impl PeerTags {
             entries.push((net.trunc(), tag.to_ascii_lowercase()));
         }
         // The most specific network wins.
-        entries.sort_by(|a, b| b.0.prefix_len().cmp(&a.0.prefix_len()));
+        entries.sort_by_key(|(net, _)| std::cmp::Reverse(net.prefix_len()));
         Ok(PeerTags { entries })
     }
 
