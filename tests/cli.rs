@@ -350,3 +350,24 @@ fn keygen_bundle_verify_and_fit_with_documented_exit_codes() {
     assert!(misfit.stdout.contains("fs02 does not fit the role of fs01"), "{}", misfit.stdout);
     assert!(misfit.stdout.contains("would break: win-smb1-server"), "{}", misfit.stdout);
 }
+
+#[test]
+fn fleet_outliers_name_the_host_that_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = Vec::new();
+    for n in 1..=4 {
+        lines.push(format!(r#"{{"v":1,"time":"2026-11-01T00:00:00Z","host":"web{n}","source":"inventory","kind":"inventory","items":[{{"category":"setting","name":"os","attrs":{{"value":"linux"}}}}]}}"#));
+        lines.push(format!(r#"{{"v":1,"time":"2026-11-02T10:00:00Z","host":"web{n}","source":"wire","kind":"protocol","protocol":"tls","version":"tls1.3","role":"server","local":{{"port":443}},"peer":{{"ip":"10.0.1.{n}"}}}}"#));
+    }
+    lines.push(r#"{"v":1,"time":"2026-11-03T10:00:00Z","host":"web4","source":"wire","kind":"protocol","protocol":"tls","version":"tls1.0","role":"server","local":{"port":443},"peer":{"ip":"10.0.7.15"}}"#.into());
+    write(dir.path(), "fleet.jsonl", &(lines.join("\n") + "\n"));
+    ok(dir.path(), &["import", "jsonl", "fleet.jsonl"]);
+    ok(dir.path(), &["policy", "generate", "--min-days", "0", "-o", "p.json"]);
+    let policy: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("p.json")).unwrap()).unwrap();
+    assert_eq!(
+        policy["fleet_outliers"],
+        serde_json::json!([{ "platform": "linux", "fact": "tls tls1.0 (inbound) on port 443", "hosts": ["web4"], "of": 4 }])
+    );
+    let report = ok(dir.path(), &["report", "p.json"]).stdout;
+    assert!(report.contains("| linux | tls tls1.0 (inbound) on port 443 | web4 | 4 |"), "{report}");
+}

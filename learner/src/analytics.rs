@@ -63,3 +63,59 @@ pub fn convergence(profile: &Profile) -> Result<Vec<CategoryConvergence>, Analyt
     }
     Ok(out)
 }
+
+/// Facts that only a few hosts of their platform use, from a (merged) profile.
+pub fn fleet_outliers(profile: &Profile) -> Result<Vec<crate::fleet::FleetOutlier>, AnalyticsError> {
+    use crate::fleet::{is_outlier, FleetOutlier};
+    let inventory = profile.inventory(None)?;
+    let platform_of = |host: &str| {
+        inventory
+            .iter()
+            .find(|i| i.host == host && i.category == temper_collector::InventoryCategory::Setting && i.name == "os")
+            .and_then(|i| i.attr_str("value"))
+            .unwrap_or("unknown")
+            .to_string()
+    };
+    let hosts = profile.hosts()?;
+    let mut fleet: BTreeMap<String, u32> = BTreeMap::new();
+    let mut platform_by_host: BTreeMap<String, String> = BTreeMap::new();
+    for host in &hosts {
+        let platform = platform_of(&host.host);
+        *fleet.entry(platform.clone()).or_insert(0) += 1;
+        platform_by_host.insert(host.host.clone(), platform);
+    }
+    let (mut platforms, mut fact_hosts, mut facts) = (Vec::new(), Vec::new(), Vec::new());
+    for fact in profile.facts(None)? {
+        platforms.push(platform_by_host.get(&fact.host).cloned().unwrap_or_else(|| "unknown".into()));
+        facts.push(fact.key.describe());
+        fact_hosts.push(fact.host);
+    }
+    // Per platform and fact: the distinct hosts that use it.
+    let outliers = df!("platform" => platforms, "host" => fact_hosts, "fact" => facts)?
+        .lazy()
+        .group_by([col("platform"), col("fact")])
+        .agg([col("host").unique().sort(Default::default()).alias("hosts"), col("host").n_unique().alias("users")])
+        .sort(["platform", "fact"], Default::default())
+        .collect()?;
+    let (platform, fact, users, hosts) = (
+        outliers.column("platform")?.str()?,
+        outliers.column("fact")?.str()?,
+        outliers.column("users")?.u32()?,
+        outliers.column("hosts")?.list()?,
+    );
+    let mut out = Vec::new();
+    for i in 0..outliers.height() {
+        let (Some(platform), Some(fact), Some(users), Some(hosts)) =
+            (platform.get(i), fact.get(i), users.get(i), hosts.get_as_series(i))
+        else {
+            continue;
+        };
+        let of = fleet.get(platform).copied().unwrap_or(0);
+        if !is_outlier(users as usize, of as usize) {
+            continue;
+        }
+        let hosts: Vec<String> = hosts.str()?.into_iter().flatten().map(str::to_string).collect();
+        out.push(FleetOutlier { platform: platform.to_string(), fact: fact.to_string(), hosts, of: of as usize });
+    }
+    Ok(out)
+}

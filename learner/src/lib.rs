@@ -15,6 +15,7 @@ pub mod digest;
 pub mod evidence;
 pub mod fact_key;
 pub mod fact_stats;
+pub mod fleet;
 pub mod observer;
 pub mod profile;
 pub mod read;

@@ -72,3 +72,58 @@ fn convergence_per_category_from_a_profile_file() {
     assert_eq!(lab.state, ConvergenceState::StillLearning, "ten days cannot converge");
     assert_eq!(result.iter().filter(|c| c.host == "web").count(), 6, "every category, used or not");
 }
+
+fn tls(host: &str, n: i64, version: TlsVersion) -> Observation {
+    Observation::new(day(n), host, "wire", Event::Protocol(ProtocolUse { negotiated: Negotiated::Tls(version) }))
+        .with_role(Role::Server)
+        .with_local(Endpoint::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 443))
+        .with_peer(Endpoint::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 9)), 50_000))
+}
+
+fn os(host: &str, family: &str) -> Observation {
+    Observation::new(
+        day(0),
+        host,
+        "inventory",
+        Event::Inventory(Inventory {
+            items: vec![InventoryItem::new(InventoryCategory::Setting, "os").with_attr("value", family)],
+        }),
+    )
+}
+
+#[test]
+fn fleet_outliers_are_facts_few_hosts_of_a_platform_use() {
+    let mut obs = vec![os("fs01", "windows"), tls("fs01", 0, TlsVersion::Tls10)];
+    for n in 1..=8 {
+        let host = format!("web{n}");
+        obs.push(os(&host, "linux"));
+        obs.push(tls(&host, 1, TlsVersion::Tls13));
+    }
+    obs.push(tls("web8", 2, TlsVersion::Tls10));
+    obs.push(tls("web7", 2, TlsVersion::Tls12));
+    obs.push(tls("web8", 2, TlsVersion::Tls12));
+    let dir = tempfile::tempdir().unwrap();
+    let mut profile = Profile::create_or_open(&dir.path().join("fleet.db")).unwrap();
+    let mut aggregator = Aggregator::for_profile(&profile);
+    for o in &obs {
+        let mut o = o.clone();
+        o.normalize();
+        aggregator.ingest(&o);
+    }
+    aggregator.finish_stream();
+    aggregator.flush(&mut profile).unwrap();
+
+    let outliers = temper_learner::analytics::fleet_outliers(&profile).unwrap();
+    let facts: Vec<(&str, &str, Vec<&str>, usize)> = outliers
+        .iter()
+        .map(|o| (o.platform.as_str(), o.fact.as_str(), o.hosts.iter().map(String::as_str).collect(), o.of))
+        .collect();
+    assert_eq!(
+        facts,
+        [
+            ("linux", "tls tls1.0 (inbound) on port 443", vec!["web8"], 8),
+            ("linux", "tls tls1.2 (inbound) on port 443", vec!["web7", "web8"], 8),
+        ],
+        "only web8 of 8 speaks TLS 1.0; fs01 has no fleet to stand out from"
+    );
+}

@@ -31,6 +31,8 @@ pub struct PolicyOptions {
     pub convergence: Vec<temper_learner::convergence::CategoryConvergence>,
     /// Decide absences in categories that are still learning anyway.
     pub accept_unconverged: bool,
+    /// Facts only a few hosts of their platform use (empty: not assessed).
+    pub fleet_outliers: Vec<temper_learner::fleet::FleetOutlier>,
     /// Tagged peers (the peers file): scanner-only use never holds a setting back.
     pub peers: crate::peers::PeerTags,
 }
@@ -124,6 +126,7 @@ pub fn generate(
         convergence: options.convergence.clone(),
         calendar,
         scanner_suspects,
+        fleet_outliers: options.fleet_outliers.clone(),
     })
 }
 

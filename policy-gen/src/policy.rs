@@ -58,6 +58,9 @@ pub struct Policy {
     pub hosts: Vec<HostSummary>,
     pub decisions: Vec<Decision>,
     pub not_applicable: Vec<NotApplicable>,
+    /// Facts only a few hosts of their platform use: fix the host, not the fleet's policy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fleet_outliers: Vec<temper_learner::fleet::FleetOutlier>,
     /// Untagged peers that behaved like scanners: tag them in the peers file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scanner_suspects: Vec<crate::peers::ScannerSuspect>,

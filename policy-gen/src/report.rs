@@ -63,6 +63,16 @@ pub fn markdown(policy: &Policy) -> String {
         .unwrap();
     }
 
+    if !policy.fleet_outliers.is_empty() {
+        writeln!(w, "\n## Fleet outliers\n").unwrap();
+        writeln!(w, "Facts that at most a quarter of the hosts of a platform use: the fix may be those hosts, not a weaker policy for all.\n").unwrap();
+        writeln!(w, "| Platform | Fact | Used by | Of |").unwrap();
+        writeln!(w, "|---|---|---|---:|").unwrap();
+        for o in &policy.fleet_outliers {
+            writeln!(w, "| {} | {} | {} | {} |", md(&o.platform), md(&o.fact), md(&o.hosts.join(", ")), o.of).unwrap();
+        }
+    }
+
     if !policy.scanner_suspects.is_empty() {
         writeln!(w, "\n## Peers that behave like scanners\n").unwrap();
         writeln!(w, "Untagged peers that touched many ports or protocol versions within two days. If they are scanners, tag them `scanner` in the peers file (`policy generate --peers FILE`): use by scanners alone never holds a setting back.\n").unwrap();

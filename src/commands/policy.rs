@@ -16,6 +16,7 @@ pub fn generate(profile_path: &Path, args: &GenerateArgs) -> anyhow::Result<()> 
         keep_accounts: args.keep_accounts.clone(),
         hosts: args.hosts.clone(),
         convergence: convergence(&profile)?,
+        fleet_outliers: fleet_outliers(&profile)?,
         accept_unconverged: args.accept_unconverged,
         peers: match &args.peers {
             Some(path) => temper_policy::peers::PeerTags::load(path)
@@ -185,6 +186,17 @@ pub fn diff(old_path: &Path, new_path: &Path, json: bool) -> anyhow::Result<()> 
 #[cfg(feature = "analytics")]
 pub(crate) fn convergence(profile: &Profile) -> anyhow::Result<Vec<temper_learner::convergence::CategoryConvergence>> {
     Ok(temper_learner::analytics::convergence(profile)?)
+}
+
+/// Facts only a few hosts of their platform use (polars; the `analytics` feature).
+#[cfg(feature = "analytics")]
+pub(crate) fn fleet_outliers(profile: &Profile) -> anyhow::Result<Vec<temper_learner::fleet::FleetOutlier>> {
+    Ok(temper_learner::analytics::fleet_outliers(profile)?)
+}
+
+#[cfg(not(feature = "analytics"))]
+pub(crate) fn fleet_outliers(_profile: &Profile) -> anyhow::Result<Vec<temper_learner::fleet::FleetOutlier>> {
+    Ok(Vec::new())
 }
 
 /// Built without analytics: convergence is not assessed (the policy lists none).
