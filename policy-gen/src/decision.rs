@@ -87,6 +87,11 @@ pub struct Usage {
     pub evidence_exact: bool,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub undercount: u64,
+    /// The fact itself and its hour-of-week histogram, for quarantine (not serialised).
+    #[serde(skip)]
+    pub key: Option<temper_learner::FactKey>,
+    #[serde(skip)]
+    pub hours: Vec<u64>,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -150,6 +150,7 @@ fn has_related_facts(rule: &Rule, host: &HostView) -> bool {
 
 fn decide(rule: &Rule, host: &HostView, mut outcome: Outcome, options: &PolicyOptions) -> Decision {
     let sufficiency = &options.sufficiency;
+    crate::quarantine::quarantine(&mut outcome.usage, host);
     // Use by tagged scanners only is never a need: listed apart, it holds nothing back.
     let scanner_only: Vec<Usage> = if outcome.usage_is_allowed {
         Vec::new()

@@ -17,6 +17,7 @@ pub mod fit;
 pub mod host_view;
 pub mod peers;
 pub mod policy;
+pub mod quarantine;
 pub mod rarity;
 pub mod render;
 pub mod report;

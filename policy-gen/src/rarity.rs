@@ -1,6 +1,7 @@
 //! The `review` rule: which observed uses are too rare to trust as a need.
 //!
-//! Today's rule (the learning-intelligence work refines it here): a peer
+//! The first pass (quarantine.rs then moves suspicious and odd uses to
+//! review): a peer
 //! whose use falls on a single day is `review`; a use with no peer evidence
 //! seen on a single day is `review`. Everything else is a need
 //! (`exception`). Rarity is judged across all the facts one decision is
@@ -95,5 +96,7 @@ fn assess(fact: &Fact, peer_state: &dyn Fn(&str) -> State, peerless_days: usize)
         objects: witnesses(stats.evidence(Dimension::Object), None),
         evidence_exact: summaries.clone().all(EvidenceSummary::is_exact),
         undercount: summaries.map(|s| s.undercount).max().unwrap_or(0),
+        key: Some(fact.key.clone()),
+        hours: stats.hours.clone(),
     }
 }

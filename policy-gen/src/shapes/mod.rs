@@ -107,5 +107,7 @@ pub fn presence_usage(item: &temper_learner::InventoryRecord, fact: &str) -> Usa
         objects: Vec::new(),
         evidence_exact: true,
         undercount: 0,
+        key: None,
+        hours: Vec::new(),
     }
 }
