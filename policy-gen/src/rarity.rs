@@ -1,9 +1,8 @@
 //! The `review` rule: which observed uses are too rare to trust as a need.
 //!
-//! The first pass (quarantine.rs then moves suspicious and odd uses to
-//! review): a peer
-//! whose use falls on a single day is `review`; a use with no peer evidence
-//! seen on a single day is `review`. Everything else is a need
+//! The first pass (`quarantine` then moves suspicious and odd uses to
+//! review): a peer whose use falls on a single day is `review`; a use with
+//! no peer evidence seen on a single day is `review`. Everything else is a need
 //! (`exception`). Rarity is judged across all the facts one decision is
 //! about: a user's password logon on day 2 and keyboard-interactive logon
 //! on day 8 are two facts but one week of use. So a scanner on most days
