@@ -36,6 +36,20 @@ fn script(host: &str, n: i64, interpreter: &str) -> Observation {
     )
 }
 
+/// A real profile file holding `obs`, aggregated as `temper import` does.
+fn profile_of(path: &std::path::Path, obs: &[Observation]) -> Profile {
+    let mut profile = Profile::create_or_open(path).unwrap();
+    let mut aggregator = Aggregator::for_profile(&profile);
+    for o in obs {
+        let mut o = o.clone();
+        o.normalize();
+        aggregator.ingest(&o);
+    }
+    aggregator.finish_stream();
+    aggregator.flush(&mut profile).unwrap();
+    profile
+}
+
 #[test]
 fn convergence_per_category_from_a_profile_file() {
     let mut obs = Vec::new();
@@ -49,15 +63,7 @@ fn convergence_per_category_from_a_profile_file() {
     // A weekly job, first seen four days before the end of the window.
     obs.push(script("web", 26, "python3"));
     let dir = tempfile::tempdir().unwrap();
-    let mut profile = Profile::create_or_open(&dir.path().join("p.db")).unwrap();
-    let mut aggregator = Aggregator::for_profile(&profile);
-    for o in &obs {
-        let mut o = o.clone();
-        o.normalize();
-        aggregator.ingest(&o);
-    }
-    aggregator.finish_stream();
-    aggregator.flush(&mut profile).unwrap();
+    let profile = profile_of(&dir.path().join("p.db"), &obs);
 
     let result = convergence(&profile).unwrap();
     let find = |host: &str, category: &str| result.iter().find(|c| c.host == host && c.category == category).unwrap();
@@ -103,15 +109,7 @@ fn fleet_outliers_are_facts_few_hosts_of_a_platform_use() {
     obs.push(tls("web7", 2, TlsVersion::Tls12));
     obs.push(tls("web8", 2, TlsVersion::Tls12));
     let dir = tempfile::tempdir().unwrap();
-    let mut profile = Profile::create_or_open(&dir.path().join("fleet.db")).unwrap();
-    let mut aggregator = Aggregator::for_profile(&profile);
-    for o in &obs {
-        let mut o = o.clone();
-        o.normalize();
-        aggregator.ingest(&o);
-    }
-    aggregator.finish_stream();
-    aggregator.flush(&mut profile).unwrap();
+    let profile = profile_of(&dir.path().join("fleet.db"), &obs);
 
     let outliers = temper_learner::analytics::fleet_outliers(&profile).unwrap();
     let facts: Vec<(&str, &str, Vec<&str>, usize)> = outliers

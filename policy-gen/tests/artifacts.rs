@@ -259,14 +259,7 @@ fn sshd_drop_in_passes_sshd_test_mode() {
     render_to(&firewall_and_sshd_policy(), dir.path());
     let drop_in = std::fs::read_to_string(dir.path().join("web/files/etc/ssh/sshd_config.d/00-temper.conf")).unwrap();
     assert!(drop_in.contains("AllowUsers CORP\\svc-deploy$ alice"), "{drop_in}");
-    let key = dir.path().join("hostkey");
-    let keygen = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&key).output().unwrap();
-    assert!(keygen.status.success());
-    let config = dir.path().join("sshd_config");
-    std::fs::write(&config, format!("{drop_in}\nHostKey {}\n", key.display())).unwrap();
-    // sshd -t insists on its privilege separation directory, which a fresh
-    // machine may not have yet (it is created when the service first starts).
-    let _ = std::fs::create_dir_all("/run/sshd");
+    let config = sshd_config_with_host_key(dir.path(), &drop_in);
     let out = Command::new(sshd.unwrap()).arg("-t").arg("-f").arg(&config).output().unwrap();
     assert!(out.status.success(), "sshd -t rejected the drop-in: {}", String::from_utf8_lossy(&out.stderr));
 }

@@ -83,12 +83,7 @@ fn weak_sshd_algorithms_are_removed_unless_negotiated_and_sshd_applies_the_remov
     if !live_tool(sshd, false) {
         return;
     }
-    let key = dir.path().join("hostkey");
-    let keygen = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&key).output().unwrap();
-    assert!(keygen.status.success());
-    let config = dir.path().join("sshd_config");
-    std::fs::write(&config, format!("{drop_in}\nHostKey {}\n", key.display())).unwrap();
-    let _ = std::fs::create_dir_all("/run/sshd");
+    let config = sshd_config_with_host_key(dir.path(), &drop_in);
     let out = Command::new(sshd).arg("-T").arg("-f").arg(&config).output().unwrap();
     assert!(out.status.success(), "sshd -T rejected the drop-in: {}", String::from_utf8_lossy(&out.stderr));
     let effective = String::from_utf8(out.stdout).unwrap();

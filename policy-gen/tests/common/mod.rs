@@ -206,3 +206,16 @@ pub fn run_rollback(root: &Path) -> std::process::Output {
         .join("rollback.sh");
     Command::new("sh").arg(&rollback).output().unwrap()
 }
+
+/// An sshd_config of `drop_in` with a fresh host key, ready for `sshd -t`/`-T`.
+pub fn sshd_config_with_host_key(dir: &Path, drop_in: &str) -> std::path::PathBuf {
+    let key = dir.join("hostkey");
+    let keygen = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&key).output().unwrap();
+    assert!(keygen.status.success());
+    let config = dir.join("sshd_config");
+    std::fs::write(&config, format!("{drop_in}\nHostKey {}\n", key.display())).unwrap();
+    // sshd insists on its privilege separation directory, which a fresh
+    // machine may not have yet (it is created when the service first starts).
+    let _ = std::fs::create_dir_all("/run/sshd");
+    config
+}
