@@ -20,6 +20,7 @@ pub mod observer;
 pub mod profile;
 pub mod read;
 pub mod schema;
+pub mod source_health;
 pub mod time_buckets;
 
 pub use aggregator::Aggregator;

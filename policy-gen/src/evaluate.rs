@@ -47,6 +47,7 @@ pub fn generate(
     let mut decisions = Vec::new();
     let mut not_applicable = Vec::new();
     let mut calendar = Vec::new();
+    let mut health = Vec::new();
     let mut scanner_suspects = Vec::new();
     let ctx = ShapeContext { keep_accounts: &options.keep_accounts };
     for record in profile.hosts()? {
@@ -54,6 +55,13 @@ pub fn generate(
             continue;
         }
         let view = HostView::load(profile, record)?;
+        health.extend(temper_learner::source_health::source_health(
+            view.name(),
+            view.record.first_seen,
+            view.record.last_seen,
+            &view.windows,
+            &view.losses,
+        ));
         calendar.push(temper_learner::calendar::calendar(
             view.name(),
             &view.windows,
@@ -125,6 +133,7 @@ pub fn generate(
         review: None,
         convergence: options.convergence.clone(),
         calendar,
+        health,
         scanner_suspects,
         fleet_outliers: options.fleet_outliers.clone(),
     })

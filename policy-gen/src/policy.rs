@@ -64,6 +64,9 @@ pub struct Policy {
     /// Untagged peers that behaved like scanners: tag them in the peers file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scanner_suspects: Vec<crate::peers::ScannerSuspect>,
+    /// Per host and source: days watched, gaps, days with losses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub health: Vec<temper_learner::source_health::SourceHealth>,
     /// Calendar coverage per host, in its time zone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub calendar: Vec<temper_learner::calendar::CalendarCoverage>,

@@ -83,6 +83,30 @@ pub fn markdown(policy: &Policy) -> String {
         }
     }
 
+    if !policy.health.is_empty() {
+        writeln!(w, "\n## Collector health\n").unwrap();
+        writeln!(w, "Per host and source over the window: days watched, the gaps when it did not watch, and the days it lost events. A category whose source was off or lossy for a material share of the window is `insufficient`, never unused.\n").unwrap();
+        writeln!(w, "| Host | Source | Days watched | Of | Gaps | Days with losses | Events lost |").unwrap();
+        writeln!(w, "|---|---|---:|---:|---|---:|---:|").unwrap();
+        for h in &policy.health {
+            let gaps: Vec<String> =
+                h.gaps.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a} → {b}") }).collect();
+            writeln!(
+                w,
+                "| {} | {}{} | {} | {} | {} | {} | {} |",
+                md(&h.host),
+                md(&h.source),
+                if h.inferred { " (inferred)" } else { "" },
+                h.days_watched,
+                h.window_days,
+                if gaps.is_empty() { "none".to_string() } else { gaps.join(", ") },
+                h.lossy_days,
+                h.lost
+            )
+            .unwrap();
+        }
+    }
+
     if !policy.calendar.is_empty() {
         writeln!(w, "\n## Calendar coverage\n").unwrap();
         writeln!(w, "Days watched per weekday and month ends watched, in each host's time zone; and what the window cannot have seen.\n").unwrap();

@@ -556,3 +556,31 @@ fn smb1_used_only_by_a_tagged_scanner_is_enforced_and_an_untagged_scanner_is_fla
         "{report}"
     );
 }
+
+#[test]
+fn collector_health_shows_the_gap_and_the_lossy_days_behind_insufficient() {
+    let mut obs = vec![os("web", "linux")];
+    // eBPF watched days 0-9 and 15-29, losing events on days 3 and 20; the journal every day.
+    let days: Vec<i64> = (0..10).chain(15..30).collect();
+    obs.extend(
+        coverage("web", "ebpf", &["*"], 30, &[3, 20])
+            .into_iter()
+            .enumerate()
+            .filter(|(d, _)| days.contains(&(*d as i64)))
+            .map(|(_, o)| o),
+    );
+    obs.extend(coverage("web", "journal", &["logon"], 30, &[]));
+    let policy = policy_of(&obs);
+    let ebpf = policy.health.iter().find(|h| h.source == "ebpf").unwrap();
+    assert_eq!((ebpf.days_watched, ebpf.window_days, ebpf.lossy_days, ebpf.lost), (25, 31, 2, 20));
+    let gap: Vec<String> = ebpf.gaps.iter().map(|(a, b)| format!("{a}..{b}")).collect();
+    assert_eq!(
+        gap,
+        ["2026-10-11..2026-10-15", "2026-10-31..2026-10-31"],
+        "the five-day gap, and the window's last day"
+    );
+    let journal = policy.health.iter().find(|h| h.source == "journal").unwrap();
+    assert_eq!((journal.days_watched, journal.lossy_days), (30, 0));
+    let report = temper_policy::report::markdown(&policy);
+    assert!(report.contains("| web | ebpf | 25 | 31 | 2026-10-11 → 2026-10-15, 2026-10-31 | 2 | 20 |"), "{report}");
+}
