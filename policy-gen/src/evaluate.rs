@@ -68,6 +68,7 @@ pub fn generate(
             view.setting(temper_collector::inventory::settings::TIMEZONE),
         ));
         scanner_suspects.extend(crate::peers::scanner_suspects(&view, &options.peers));
+        let quarantine = crate::quarantine::Quarantine::for_host(&view);
         let platform = view.platform();
         hosts.push(HostSummary {
             host: view.name().to_string(),
@@ -105,7 +106,7 @@ pub fn generate(
                 continue;
             }
             for outcome in evaluate_shape(rule, &view, &ctx) {
-                decisions.push(decide(rule, &view, outcome, options));
+                decisions.push(decide(rule, &view, &quarantine, outcome, options));
             }
         }
     }
@@ -157,9 +158,15 @@ fn has_related_facts(rule: &Rule, host: &HostView) -> bool {
     })
 }
 
-fn decide(rule: &Rule, host: &HostView, mut outcome: Outcome, options: &PolicyOptions) -> Decision {
+fn decide(
+    rule: &Rule,
+    host: &HostView,
+    quarantine: &crate::quarantine::Quarantine,
+    mut outcome: Outcome,
+    options: &PolicyOptions,
+) -> Decision {
     let sufficiency = &options.sufficiency;
-    crate::quarantine::quarantine(&mut outcome.usage, host);
+    quarantine.apply(&mut outcome.usage);
     // Use by tagged scanners only is never a need: listed apart, it holds nothing back.
     let scanner_only: Vec<Usage> = if outcome.usage_is_allowed {
         Vec::new()

@@ -43,12 +43,7 @@ fn usual_hours(host: &HostView) -> [bool; 24] {
     std::array::from_fn(|h| busiest > 0 && by_hour[h] * 10 >= busiest)
 }
 
-fn suspicious(
-    usage: &Usage,
-    host: &HostView,
-    modern_smb: &BTreeSet<String>,
-    ntlmv2: &BTreeSet<String>,
-) -> Option<String> {
+fn suspicious(usage: &Usage, host: &str, modern_smb: &BTreeSet<String>, ntlmv2: &BTreeSet<String>) -> Option<String> {
     match usage.key.as_ref()? {
         FactKey::Script { interpreter, engine_version: Some(v) }
             if interpreter == "powershell" && v.starts_with("2.") =>
@@ -68,11 +63,7 @@ fn suspicious(
             let downgraded: Vec<&str> =
                 usage.peers.iter().map(|p| p.value.as_str()).filter(|p| modern_smb.contains(*p)).collect();
             (!downgraded.is_empty()).then(|| {
-                format!(
-                    "SMB1 from peer(s) that otherwise speak SMB 2 or 3 to {}: {}",
-                    host.name(),
-                    downgraded.join(", ")
-                )
+                format!("SMB1 from peer(s) that otherwise speak SMB 2 or 3 to {}: {}", host, downgraded.join(", "))
             })
         }
         FactKey::Protocol { negotiated: Negotiated::Ntlm(NtlmVersion::NtlmV1 | NtlmVersion::Lm), .. } => {
@@ -86,39 +77,56 @@ fn suspicious(
     }
 }
 
-/// Moves uses that should not be learned silently to `review`, with the reason.
-pub fn quarantine(usages: &mut [Usage], host: &HostView) {
-    if usages.is_empty() {
-        return;
+/// What quarantine needs to know about one host, read from its facts once
+/// per host rather than once per decision.
+pub struct Quarantine {
+    host: String,
+    modern_smb: BTreeSet<String>,
+    ntlmv2: BTreeSet<String>,
+    usual: [bool; 24],
+    window_days: i64,
+    late_from: i64,
+}
+
+impl Quarantine {
+    pub fn for_host(host: &HostView) -> Quarantine {
+        let (start, end) = (host.record.first_seen, host.record.last_seen);
+        let window_days = (end - start) / MS_PER_DAY;
+        Quarantine {
+            host: host.name().to_string(),
+            modern_smb: peers_of(host, |n| matches!(n, Negotiated::Smb(d) if *d != SmbDialect::Smb1)),
+            ntlmv2: peers_of(host, |n| *n == Negotiated::Ntlm(NtlmVersion::NtlmV2)),
+            usual: usual_hours(host),
+            window_days,
+            late_from: end - (window_days / 10).max(3) * MS_PER_DAY,
+        }
     }
-    let modern_smb = peers_of(host, |n| matches!(n, Negotiated::Smb(d) if *d != SmbDialect::Smb1));
-    let ntlmv2 = peers_of(host, |n| *n == Negotiated::Ntlm(NtlmVersion::NtlmV2));
-    let usual = usual_hours(host);
-    let (start, end) = (host.record.first_seen, host.record.last_seen);
-    let window_days = (end - start) / MS_PER_DAY;
-    let late_from = end - (window_days / 10).max(3) * MS_PER_DAY;
-    for usage in usages.iter_mut() {
-        if let Some(why) = suspicious(usage, host, &modern_smb, &ntlmv2) {
-            usage.state = State::Review;
-            usage.note = Some(format!("suspicious: {why}"));
-            continue;
-        }
-        if usage.state != State::Exception || usage.days > RARE_DAYS || usage.period.is_some() {
-            continue;
-        }
-        if window_days >= 14 && usage.first_seen.timestamp_millis() >= late_from {
-            usage.state = State::Review;
-            usage.note = Some(format!(
-                "first seen late in the window ({}), on {} day(s): too new to tell a need from a one-off",
-                usage.first_seen.format("%Y-%m-%d"),
-                usage.days
-            ));
-            continue;
-        }
-        let active: Vec<usize> = (0..usage.hours.len()).filter(|i| usage.hours[*i] > 0).map(|i| i % 24).collect();
-        if !active.is_empty() && usual.iter().any(|u| *u) && active.iter().all(|h| !usual[*h]) {
-            usage.state = State::Review;
-            usage.note = Some(format!("seen only outside the host's usual hours, on {} day(s)", usage.days));
+
+    /// Moves uses that should not be learned silently to `review`, with the reason.
+    pub fn apply(&self, usages: &mut [Usage]) {
+        for usage in usages.iter_mut() {
+            if let Some(why) = suspicious(usage, &self.host, &self.modern_smb, &self.ntlmv2) {
+                usage.state = State::Review;
+                usage.note = Some(format!("suspicious: {why}"));
+                continue;
+            }
+            if usage.state != State::Exception || usage.days > RARE_DAYS || usage.period.is_some() {
+                continue;
+            }
+            if self.window_days >= 14 && usage.first_seen.timestamp_millis() >= self.late_from {
+                usage.state = State::Review;
+                usage.note = Some(format!(
+                    "first seen late in the window ({}), on {} day(s): too new to tell a need from a one-off",
+                    usage.first_seen.format("%Y-%m-%d"),
+                    usage.days
+                ));
+                continue;
+            }
+            let active: Vec<usize> = (0..usage.hours.len()).filter(|i| usage.hours[*i] > 0).map(|i| i % 24).collect();
+            if !active.is_empty() && self.usual.iter().any(|u| *u) && active.iter().all(|h| !self.usual[*h]) {
+                usage.state = State::Review;
+                usage.note = Some(format!("seen only outside the host's usual hours, on {} day(s)", usage.days));
+            }
         }
     }
 }
