@@ -4,8 +4,9 @@
 //! policy generation and reports need no polars themselves.
 
 use crate::convergence::{assess, category_of, CategoryConvergence, CATEGORIES};
+use crate::learning::Learning;
 use crate::time_buckets::day_of;
-use crate::{Profile, ProfileError};
+use crate::{Fact, HostRecord, InventoryRecord, Profile, ProfileError};
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
@@ -17,36 +18,44 @@ pub enum AnalyticsError {
     Polars(#[from] PolarsError),
 }
 
-/// Every fact as a row: host, convergence category, first and last day seen.
-pub fn facts_frame(profile: &Profile) -> Result<DataFrame, AnalyticsError> {
-    let (mut hosts, mut categories, mut first, mut last) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for fact in profile.facts(None)? {
-        let Some(category) = category_of(&fact.key.category()) else { continue };
-        hosts.push(fact.host);
-        categories.push(category);
-        first.push(day_of(fact.stats.first_seen));
-        last.push(day_of(fact.stats.last_seen));
-    }
-    Ok(df!("host" => hosts, "category" => categories, "first_day" => first, "last_day" => last)?)
+/// Every analysis, from one read of the profile's hosts, facts and inventory.
+pub fn learning(profile: &Profile) -> Result<Learning, AnalyticsError> {
+    let (hosts, facts) = (profile.hosts()?, profile.facts(None)?);
+    Ok(Learning {
+        convergence: convergence(&hosts, &facts)?,
+        fleet_outliers: fleet_outliers(&hosts, &facts, &profile.inventory(None)?)?,
+    })
 }
 
-/// Convergence of every category on every host of the profile.
-pub fn convergence(profile: &Profile) -> Result<Vec<CategoryConvergence>, AnalyticsError> {
+/// Every fact of a convergence category as a row: host, category, first day seen.
+fn facts_frame(facts: &[Fact]) -> Result<DataFrame, AnalyticsError> {
+    let (mut hosts, mut categories, mut first) = (Vec::new(), Vec::new(), Vec::new());
+    for fact in facts {
+        let Some(category) = category_of(&fact.key.category()) else { continue };
+        hosts.push(fact.host.as_str());
+        categories.push(category);
+        first.push(day_of(fact.stats.first_seen));
+    }
+    Ok(df!("host" => hosts, "category" => categories, "first_day" => first)?)
+}
+
+/// Convergence of every category on every host.
+pub fn convergence(hosts: &[HostRecord], facts: &[Fact]) -> Result<Vec<CategoryConvergence>, AnalyticsError> {
     // New distinct facts per host, category and day: the day each fact first appeared.
-    let new_per_day = facts_frame(profile)?
+    let new_per_day = facts_frame(facts)?
         .lazy()
         .group_by([col("host"), col("category"), col("first_day")])
         .agg([len().alias("new")])
         .sort(["host", "category", "first_day"], Default::default())
         .collect()?;
-    let hosts = new_per_day.column("host")?.str()?;
+    let host_names = new_per_day.column("host")?.str()?;
     let categories = new_per_day.column("category")?.str()?;
     let days = new_per_day.column("first_day")?.i64()?;
     let counts = new_per_day.column("new")?.u32()?;
     let mut first_days: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
     for i in 0..new_per_day.height() {
         let (Some(host), Some(category), Some(day), Some(n)) =
-            (hosts.get(i), categories.get(i), days.get(i), counts.get(i))
+            (host_names.get(i), categories.get(i), days.get(i), counts.get(i))
         else {
             continue;
         };
@@ -54,7 +63,7 @@ pub fn convergence(profile: &Profile) -> Result<Vec<CategoryConvergence>, Analyt
         entry.extend(std::iter::repeat_n(day, n as usize));
     }
     let mut out = Vec::new();
-    for record in profile.hosts()? {
+    for record in hosts {
         let (start, end) = (day_of(record.first_seen), day_of(record.last_seen));
         for category in CATEGORIES {
             let days = first_days.get(&(record.host.clone(), category.to_string())).map(Vec::as_slice).unwrap_or(&[]);
@@ -65,9 +74,12 @@ pub fn convergence(profile: &Profile) -> Result<Vec<CategoryConvergence>, Analyt
 }
 
 /// Facts that only a few hosts of their platform use, from a (merged) profile.
-pub fn fleet_outliers(profile: &Profile) -> Result<Vec<crate::fleet::FleetOutlier>, AnalyticsError> {
+pub fn fleet_outliers(
+    hosts: &[HostRecord],
+    facts: &[Fact],
+    inventory: &[InventoryRecord],
+) -> Result<Vec<crate::fleet::FleetOutlier>, AnalyticsError> {
     use crate::fleet::{is_outlier, FleetOutlier};
-    let inventory = profile.inventory(None)?;
     let platform_of = |host: &str| {
         inventory
             .iter()
@@ -76,22 +88,21 @@ pub fn fleet_outliers(profile: &Profile) -> Result<Vec<crate::fleet::FleetOutlie
             .unwrap_or("unknown")
             .to_string()
     };
-    let hosts = profile.hosts()?;
     let mut fleet: BTreeMap<String, u32> = BTreeMap::new();
     let mut platform_by_host: BTreeMap<String, String> = BTreeMap::new();
-    for host in &hosts {
+    for host in hosts {
         let platform = platform_of(&host.host);
         *fleet.entry(platform.clone()).or_insert(0) += 1;
         platform_by_host.insert(host.host.clone(), platform);
     }
-    let (mut platforms, mut fact_hosts, mut facts) = (Vec::new(), Vec::new(), Vec::new());
-    for fact in profile.facts(None)? {
-        platforms.push(platform_by_host.get(&fact.host).cloned().unwrap_or_else(|| "unknown".into()));
-        facts.push(fact.key.describe());
-        fact_hosts.push(fact.host);
+    let (mut platforms, mut fact_hosts, mut described) = (Vec::new(), Vec::new(), Vec::new());
+    for fact in facts {
+        platforms.push(platform_by_host.get(&fact.host).map_or("unknown", String::as_str));
+        described.push(fact.key.describe());
+        fact_hosts.push(fact.host.as_str());
     }
     // Per platform and fact: the distinct hosts that use it.
-    let outliers = df!("platform" => platforms, "host" => fact_hosts, "fact" => facts)?
+    let outliers = df!("platform" => platforms, "host" => fact_hosts, "fact" => described)?
         .lazy()
         .group_by([col("platform"), col("fact")])
         .agg([col("host").unique().sort(Default::default()).alias("hosts"), col("host").n_unique().alias("users")])

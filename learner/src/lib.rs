@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod fact_key;
 pub mod fact_stats;
 pub mod fleet;
+pub mod learning;
 pub mod observer;
 pub mod profile;
 pub mod read;

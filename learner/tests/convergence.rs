@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use std::net::{IpAddr, Ipv4Addr};
 use temper_collector::*;
-use temper_learner::analytics::convergence;
+use temper_learner::analytics::learning;
 use temper_learner::convergence::ConvergenceState;
 use temper_learner::{Aggregator, Profile};
 
@@ -65,7 +65,7 @@ fn convergence_per_category_from_a_profile_file() {
     let dir = tempfile::tempdir().unwrap();
     let profile = profile_of(&dir.path().join("p.db"), &obs);
 
-    let result = convergence(&profile).unwrap();
+    let result = learning(&profile).unwrap().convergence;
     let find = |host: &str, category: &str| result.iter().find(|c| c.host == host && c.category == category).unwrap();
     let ports = find("web", "ports");
     assert_eq!((ports.state, ports.facts, ports.window_days), (ConvergenceState::Converged, 1, 30));
@@ -111,7 +111,7 @@ fn fleet_outliers_are_facts_few_hosts_of_a_platform_use() {
     let dir = tempfile::tempdir().unwrap();
     let profile = profile_of(&dir.path().join("fleet.db"), &obs);
 
-    let outliers = temper_learner::analytics::fleet_outliers(&profile).unwrap();
+    let outliers = learning(&profile).unwrap().fleet_outliers;
     let facts: Vec<(&str, &str, Vec<&str>, usize)> = outliers
         .iter()
         .map(|o| (o.platform.as_str(), o.fact.as_str(), o.hosts.iter().map(String::as_str).collect(), o.of))

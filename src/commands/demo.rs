@@ -35,7 +35,12 @@ pub fn run(out: &Path, seed: u64) -> anyhow::Result<()> {
     let imported = import_into(&mut profile, std::slice::from_ref(&observations_path), false)?;
 
     let catalog = Catalog::embedded()?;
-    let options = PolicyOptions { convergence: super::policy::convergence(&profile)?, ..Default::default() };
+    let learning = super::policy::learning(&profile)?;
+    let options = PolicyOptions {
+        convergence: learning.convergence,
+        fleet_outliers: learning.fleet_outliers,
+        ..Default::default()
+    };
     let policy = generate(&profile, &catalog, &options, chrono::Utc::now())?;
     let policy_path = out.join("policy.json");
     policy.save(&policy_path)?;

@@ -11,12 +11,13 @@ use temper_policy::{generate as generate_policy, Catalog, Policy, PolicyOptions,
 pub fn generate(profile_path: &Path, args: &GenerateArgs) -> anyhow::Result<()> {
     let profile = Profile::open(profile_path)?;
     let catalog = Catalog::embedded()?;
+    let learning = learning(&profile)?;
     let options = PolicyOptions {
         sufficiency: Sufficiency { min_days: args.min_days, max_lossy_share: args.max_lossy_share },
         keep_accounts: args.keep_accounts.clone(),
         hosts: args.hosts.clone(),
-        convergence: convergence(&profile)?,
-        fleet_outliers: fleet_outliers(&profile)?,
+        convergence: learning.convergence,
+        fleet_outliers: learning.fleet_outliers,
         accept_unconverged: args.accept_unconverged,
         peers: match &args.peers {
             Some(path) => temper_policy::peers::PeerTags::load(path)
@@ -182,28 +183,17 @@ pub fn diff(old_path: &Path, new_path: &Path, json: bool) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Learning convergence per host and category (polars; the `analytics` feature).
+/// Convergence and fleet outliers (polars; the `analytics` feature), from one read of the profile.
 #[cfg(feature = "analytics")]
-pub(crate) fn convergence(profile: &Profile) -> anyhow::Result<Vec<temper_learner::convergence::CategoryConvergence>> {
-    Ok(temper_learner::analytics::convergence(profile)?)
+pub(crate) fn learning(profile: &Profile) -> anyhow::Result<temper_learner::learning::Learning> {
+    Ok(temper_learner::analytics::learning(profile)?)
 }
 
-/// Facts only a few hosts of their platform use (polars; the `analytics` feature).
-#[cfg(feature = "analytics")]
-pub(crate) fn fleet_outliers(profile: &Profile) -> anyhow::Result<Vec<temper_learner::fleet::FleetOutlier>> {
-    Ok(temper_learner::analytics::fleet_outliers(profile)?)
-}
-
+/// Built without analytics: neither convergence nor the fleet is assessed (the policy lists none).
 #[cfg(not(feature = "analytics"))]
-pub(crate) fn fleet_outliers(_profile: &Profile) -> anyhow::Result<Vec<temper_learner::fleet::FleetOutlier>> {
-    Ok(Vec::new())
-}
-
-/// Built without analytics: convergence is not assessed (the policy lists none).
-#[cfg(not(feature = "analytics"))]
-pub(crate) fn convergence(_profile: &Profile) -> anyhow::Result<Vec<temper_learner::convergence::CategoryConvergence>> {
-    tracing::warn!("built without the analytics feature: learning convergence is not assessed");
-    Ok(Vec::new())
+pub(crate) fn learning(_profile: &Profile) -> anyhow::Result<temper_learner::learning::Learning> {
+    tracing::warn!("built without the analytics feature: learning convergence and the fleet are not assessed");
+    Ok(Default::default())
 }
 
 /// Enforced / exceptions / review / insufficient per host.
