@@ -471,4 +471,6 @@ impl StageArg {
 #[derive(ValueEnum, Clone, Copy, Debug)]
 pub enum ReportFormat {
     Markdown,
+    /// One self-contained file with charts (inline SVG, no script, nothing fetched).
+    Html,
 }

@@ -23,6 +23,9 @@ pub struct SourceHealth {
     pub gaps: Vec<(NaiveDate, NaiveDate)>,
     /// Days on which the source lost events, and how many it lost in all.
     pub lossy_days: usize,
+    /// The days it lost events on (for the timeline).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lossy_dates: Vec<NaiveDate>,
     pub lost: u64,
     /// Every window was inferred from observations, none declared.
     pub inferred: bool,
@@ -62,13 +65,15 @@ pub fn source_health(
             }
             let mine: Vec<&LossRecord> =
                 losses.iter().filter(|l| l.host == host && l.source == source && l.lost > 0).collect();
+            let lossy: BTreeSet<i64> = mine.iter().map(|l| l.day).collect();
             SourceHealth {
                 host: host.to_string(),
                 source: source.to_string(),
                 days_watched: days.len(),
                 window_days: last_day - first_day + 1,
                 gaps,
-                lossy_days: mine.iter().map(|l| l.day).collect::<BTreeSet<_>>().len(),
+                lossy_days: lossy.len(),
+                lossy_dates: lossy.iter().map(|d| date_of_day(*d)).collect(),
                 lost: mine.iter().map(|l| l.lost).sum(),
                 inferred: ws.iter().all(|w| w.inferred),
             }

@@ -138,6 +138,25 @@ pub fn xml_text(text: &str) -> String {
     out
 }
 
+/// Text for HTML character data and quoted attribute values. Control and
+/// invisible formatting characters are shown as `\u{…}`, so an observed name
+/// can neither add markup nor read differently from what it is.
+pub fn html_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() || is_format_char(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A share name as an smb.conf section header (`[name]`), or `None` when it
 /// cannot be written safely: smb.conf has no escapes, so a `]` would end the
 /// header early and a line break or `;`/`#` at the start would start another

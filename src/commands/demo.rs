@@ -46,6 +46,8 @@ pub fn run(out: &Path, seed: u64) -> anyhow::Result<()> {
     policy.save(&policy_path)?;
     let report_path = out.join("report.md");
     temper_policy::policy::write_atomically(&report_path, report::markdown(&policy).as_bytes())?;
+    let html_path = out.join("report.html");
+    temper_policy::policy::write_atomically(&html_path, report::html(&policy).as_bytes())?;
     let artifacts = out.join("artifacts");
     let rendered = render::render(&policy, catalog.rules(), &artifacts)?;
 
@@ -53,7 +55,7 @@ pub fn run(out: &Path, seed: u64) -> anyhow::Result<()> {
     println!("  observations  {} ({} lines)", observations_path.display(), imported.observations);
     println!("  profile       {} ({} facts)", profile_path.display(), imported.facts);
     println!("  policy        {}", policy_path.display());
-    println!("  report        {}", report_path.display());
+    println!("  report        {} (and {}, with charts)", report_path.display(), html_path.display());
     for (host, dir, _) in &rendered.hosts {
         println!("  artifacts     {} ({host})", dir.display());
     }

@@ -9,6 +9,7 @@ pub fn run(policy_path: &Path, format: ReportFormat, output: Option<&Path>) -> a
     let policy = Policy::load(policy_path)?;
     let text = match format {
         ReportFormat::Markdown => report::markdown(&policy),
+        ReportFormat::Html => report::html(&policy),
     };
     match output {
         Some(path) => {

@@ -5,6 +5,7 @@
 use crate::decision::{Decision, Scope, State, Usage, Witness};
 use crate::escape::markdown_text as md;
 use crate::policy::Policy;
+use crate::report::wording::{references, state_label, value_text, witness_assessment};
 use std::fmt::Write;
 
 /// Witnesses shown per list; the policy JSON keeps them all.
@@ -187,7 +188,7 @@ pub fn markdown(policy: &Policy) -> String {
                 "{} verdict(s) applied from `{}` (sha256 `{}`).\n",
                 review.verdicts,
                 md(file),
-                &sha[..16.min(sha.len())]
+                sha.chars().take(16).collect::<String>()
             )
             .unwrap(),
             _ => writeln!(w, "No review file yet: record verdicts with `temper review`.\n").unwrap(),
@@ -216,42 +217,6 @@ pub fn markdown(policy: &Policy) -> String {
         }
     }
     out
-}
-
-/// `CIS …; ComplianceAsCode …; STIG …` (CIS references name their benchmark already).
-pub fn references_text(references: &crate::rule::References) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(cis) = &references.cis {
-        out.push(if cis.starts_with("CIS") { md(cis) } else { format!("CIS {}", md(cis)) });
-    }
-    if let Some(cac) = &references.cac {
-        out.push(format!("ComplianceAsCode {}", md(cac)));
-    }
-    if let Some(stig) = &references.stig {
-        out.push(format!("STIG {}", md(stig)));
-    }
-    out
-}
-
-/// The state as a reviewer should read it.
-pub fn state_label(d: &Decision) -> String {
-    let base = match (d.state, d.scope) {
-        (State::Enforce, Scope::DomainControllers) => "recommended for the domain controllers".to_string(),
-        (state, _) => state.as_str().to_string(),
-    };
-    match &d.verdict {
-        Some(v) if v.expired => format!("{base} (verdict expired)"),
-        Some(v) => format!("{base} ({}ed by reviewer)", v.verdict.as_str()),
-        None => base,
-    }
-}
-
-fn value_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(items) => items.iter().map(value_text).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
-    }
 }
 
 fn write_decision(w: &mut String, d: &Decision) {
@@ -298,7 +263,7 @@ fn write_decision(w: &mut String, d: &Decision) {
         )
         .unwrap();
     }
-    let refs = references_text(&d.references);
+    let refs: Vec<String> = references(&d.references).iter().map(|r| md(r)).collect();
     if !refs.is_empty() {
         writeln!(w, "- References: {}", refs.join("; ")).unwrap();
     }
@@ -367,7 +332,7 @@ fn write_usage(w: &mut String, u: &Usage) {
                 witness.count,
                 witness.first_seen.format("%Y-%m-%d"),
                 witness.last_seen.format("%Y-%m-%d"),
-                witness.state.map(|s| if s == State::Review { "review: single day" } else { "need" }).unwrap_or("")
+                witness_assessment(witness.state)
             )
             .unwrap();
         }

@@ -1,0 +1,502 @@
+//! The exception report as one self-contained HTML file: inline CSS and SVG
+//! charts, no script, nothing fetched (its Content-Security-Policy forbids
+//! it), so it reads offline and an observed string cannot run or load
+//! anything. Every observed string goes through [`html_text`].
+
+use super::charts;
+use super::wording::{references, state_label, value_text, witness_assessment};
+use crate::decision::{Decision, Scope, State, Usage, Witness};
+use crate::escape::html_text as h;
+use crate::policy::Policy;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use temper_learner::convergence::ConvergenceState;
+
+/// Hosts drawn in the decision-mix chart and given their own charts; the
+/// tables list every host. Hosts that need attention are drawn first.
+const MAX_CHARTED_HOSTS: usize = 30;
+/// Witnesses shown per list; the policy JSON keeps them all.
+const SHOWN_WITNESSES: usize = 15;
+
+const STYLE: &str = r#"
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 1180px; padding: 0 24px 48px; color: #222; line-height: 1.45; }
+h1 { margin: 24px 0 4px; } h2 { margin-top: 36px; border-bottom: 2px solid #ddd; padding-bottom: 4px; } h3 { margin: 24px 0 8px; }
+nav a { margin-right: 14px; } .muted { color: #666; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; } th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.state { font-weight: 600; padding: 1px 6px; border-radius: 4px; white-space: nowrap; }
+.enforce { background: #e3f1e6; } .exception { background: #fde9d9; } .review { background: #ecebf5; } .insufficient { background: #e2eef7; }
+.charts { display: flex; flex-wrap: wrap; gap: 12px; } .charts svg { border: 1px solid #e4e4e4; }
+.warn { background: #fff6d6; border-left: 4px solid #e0b000; padding: 6px 10px; margin: 8px 0; }
+details { border: 1px solid #ddd; border-radius: 6px; padding: 6px 12px; margin: 10px 0; } summary { cursor: pointer; font-weight: 600; }
+code { background: #f4f4f4; padding: 0 3px; }
+"#;
+
+pub fn html(policy: &Policy) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    head(w, policy);
+    summary(w, policy);
+    learning(w, policy);
+    fleet(w, policy);
+    decisions(w, policy);
+    held_back(w, policy);
+    review_notes(w, policy);
+    w.push_str("</body>\n</html>\n");
+    out
+}
+
+fn head(w: &mut String, policy: &Policy) {
+    writeln!(w, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">").unwrap();
+    // Nothing may load or run: the file is read offline and holds observed strings.
+    writeln!(
+        w,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+    )
+    .unwrap();
+    writeln!(w, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">").unwrap();
+    writeln!(w, "<title>Temper policy report</title>\n<style>{STYLE}</style>\n</head>\n<body>").unwrap();
+    writeln!(w, "<h1>Temper policy report</h1>").unwrap();
+    writeln!(
+        w,
+        "<p class=\"muted\">Generated {} by {} from profile <code>{}</code> (sha256 <code>{}</code>).",
+        policy.generated_at.format("%Y-%m-%d %H:%M UTC"),
+        h(&policy.generator),
+        h(&policy.profile.path),
+        h(&policy.profile.sha256)
+    )
+    .unwrap();
+    if let (Some(from), Some(to)) = (policy.profile.window_from, policy.profile.window_to) {
+        writeln!(
+            w,
+            " Observation window {} → {} ({:.1} days).",
+            from.format("%Y-%m-%d"),
+            to.format("%Y-%m-%d"),
+            (to - from).num_hours() as f64 / 24.0
+        )
+        .unwrap();
+    }
+    writeln!(
+        w,
+        " Minimum coverage {} days; at most {:.0}% of days may lose events.</p>",
+        policy.parameters.min_days,
+        policy.parameters.max_lossy_share * 100.0
+    )
+    .unwrap();
+    writeln!(w, "<p><span class=\"state enforce\">enforce</span> is applied by the artifacts. <span class=\"state exception\">exception</span> is held back because it is in use; the evidence says by whom. <span class=\"state review\">review</span> is held back because the use is too rare or too suspicious to trust: it may be an attacker or a one-off, not a need. <span class=\"state insufficient\">insufficient</span> is held back because the category was not watched long or well enough to trust that nothing uses it. Only enforce is applied.</p>").unwrap();
+    writeln!(w, "<nav><a href=\"#summary\">Summary</a><a href=\"#learning\">Learning per host</a><a href=\"#fleet\">Fleet</a><a href=\"#decisions\">Decisions</a><a href=\"#held\">Exceptions and evidence</a></nav>").unwrap();
+}
+
+fn state_badge(state: State, label: &str) -> String {
+    format!("<span class=\"state {}\">{}</span>", state.as_str(), h(label))
+}
+
+/// The SVG, or the reason it could not be drawn.
+fn chart(w: &mut String, drawn: Result<String, String>) {
+    match drawn {
+        Ok(svg) => w.push_str(&svg),
+        Err(e) => writeln!(w, "<p class=\"warn\">{}</p>", h(&e)).unwrap(),
+    }
+    w.push('\n');
+}
+
+/// Hosts that need a reader's attention first (still learning, blind or
+/// lossy sources, calendar warnings), then the rest, in name order.
+fn hosts_by_attention(policy: &Policy) -> Vec<&str> {
+    let needs_attention = |host: &str| {
+        policy.convergence.iter().any(|c| c.host == host && c.state == ConvergenceState::StillLearning)
+            || policy.health.iter().any(|s| s.host == host && (!s.gaps.is_empty() || s.lossy_days > 0))
+            || policy.calendar.iter().any(|c| c.host == host && !c.warnings.is_empty())
+    };
+    let mut hosts: Vec<&str> = policy.hosts.iter().map(|h| h.host.as_str()).collect();
+    hosts.sort_by_key(|host| (!needs_attention(host), *host));
+    hosts
+}
+
+fn summary(w: &mut String, policy: &Policy) {
+    writeln!(w, "<h2 id=\"summary\">Summary</h2>").unwrap();
+    let counts = policy.counts_by_host();
+    let charted: Vec<(String, [usize; 4])> = hosts_by_attention(policy)
+        .into_iter()
+        .take(MAX_CHARTED_HOSTS)
+        .map(|host| (host.to_string(), counts.get(host).copied().unwrap_or_default()))
+        .collect();
+    w.push_str("<div class=\"charts\">");
+    chart(w, charts::decision_mix(&charted));
+    w.push_str("</div>\n");
+    if policy.hosts.len() > charted.len() {
+        writeln!(
+            w,
+            "<p class=\"muted\">The chart shows {} of {} hosts; the table lists all.</p>",
+            charted.len(),
+            policy.hosts.len()
+        )
+        .unwrap();
+    }
+    writeln!(w, "<table><tr><th>Host</th><th>Platform</th><th>Observed</th><th>Enforce</th><th>Exception</th><th>Review</th><th>Insufficient</th></tr>").unwrap();
+    for host in &policy.hosts {
+        let c = counts.get(&host.host).copied().unwrap_or_default();
+        writeln!(
+            w,
+            "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            h(&host.host),
+            host.platform.map(|p| p.as_str()).unwrap_or("unknown"),
+            host.first_seen.format("%Y-%m-%d"),
+            host.last_seen.format("%Y-%m-%d"),
+            c[0],
+            c[1],
+            c[2],
+            c[3]
+        )
+        .unwrap();
+    }
+    w.push_str("</table>\n");
+
+    // Per rule: on how many hosts it landed in each state.
+    let mut by_rule: BTreeMap<&str, (&str, [usize; 4])> = BTreeMap::new();
+    for d in &policy.decisions {
+        let slot = State::ALL.iter().position(|s| *s == d.state).expect("every state is listed");
+        by_rule.entry(d.rule.as_str()).or_insert((d.title.as_str(), [0; 4])).1[slot] += 1;
+    }
+    writeln!(w, "<details><summary>Per rule: on how many hosts each rule landed in each state</summary>\n<table><tr><th>Rule</th><th>What it does</th><th>Enforce</th><th>Exception</th><th>Review</th><th>Insufficient</th></tr>").unwrap();
+    for (rule, (title, c)) in by_rule {
+        writeln!(
+            w,
+            "<tr><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            h(rule),
+            h(title),
+            c[0],
+            c[1],
+            c[2],
+            c[3]
+        )
+        .unwrap();
+    }
+    w.push_str("</table>\n</details>\n");
+}
+
+fn learning(w: &mut String, policy: &Policy) {
+    writeln!(w, "<h2 id=\"learning\">Learning per host: convergence, calendar, collector health</h2>").unwrap();
+    writeln!(w, "<p>A category has converged when the host was watched for at least 14 days and nothing new appeared in it for the last max(7, window/4) days (the shaded band). Decisions that rely on an absence in a category still learning are <span class=\"state insufficient\">insufficient</span>. A category whose source was off or lossy for a material share of the window is never called unused.</p>").unwrap();
+    if policy.convergence.is_empty() && policy.calendar.is_empty() && policy.health.is_empty() {
+        writeln!(w, "<p class=\"warn\">This policy carries no learning analysis (it was generated by a build without the analytics feature).</p>").unwrap();
+        return;
+    }
+    let hosts = hosts_by_attention(policy);
+    if hosts.len() > MAX_CHARTED_HOSTS {
+        writeln!(
+            w,
+            "<p class=\"muted\">Charts for the first {MAX_CHARTED_HOSTS} of {} hosts, those needing attention first; the policy file holds the figures for all.</p>",
+            hosts.len()
+        )
+        .unwrap();
+    }
+    for host in hosts.into_iter().take(MAX_CHARTED_HOSTS) {
+        writeln!(w, "<h3>{}</h3>", h(host)).unwrap();
+        let convergence: Vec<_> = policy.convergence.iter().filter(|c| c.host == host).collect();
+        let health: Vec<_> = policy.health.iter().filter(|s| s.host == host).collect();
+        let calendar = policy.calendar.iter().find(|c| c.host == host);
+        w.push_str("<div class=\"charts\">\n");
+        if !convergence.is_empty() {
+            chart(w, charts::learning_curves(&convergence));
+        }
+        if let Some(calendar) = calendar {
+            chart(w, charts::calendar(calendar));
+        }
+        let first_day = policy.hosts.iter().find(|h| h.host == host).map(|h| h.first_seen.date_naive());
+        if let (false, Some(first_day)) = (health.is_empty(), first_day) {
+            chart(w, charts::health_timeline(first_day, &health));
+        }
+        w.push_str("</div>\n");
+        if let Some(calendar) = calendar {
+            writeln!(
+                w,
+                "<p class=\"muted\">Calendar in {}: {} days watched, {} month end(s).</p>",
+                h(&calendar.time_zone),
+                calendar.days,
+                calendar.month_ends
+            )
+            .unwrap();
+            for warning in &calendar.warnings {
+                writeln!(w, "<p class=\"warn\">{}</p>", h(warning)).unwrap();
+            }
+        }
+        if !convergence.is_empty() {
+            writeln!(w, "<table><tr><th>Category</th><th>State</th><th>Facts</th><th>Days since a new one</th><th>Quiet days needed</th><th>Expected</th></tr>").unwrap();
+            for c in convergence {
+                let (class, label) = match c.state {
+                    ConvergenceState::Converged => ("enforce", "converged"),
+                    ConvergenceState::StillLearning => ("insufficient", "still learning"),
+                };
+                writeln!(
+                    w,
+                    "<tr><td>{}</td><td><span class=\"state {class}\">{label}</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                    h(&c.category),
+                    c.facts,
+                    c.days_since_new,
+                    c.quiet_needed,
+                    c.expected.map(|d| d.to_string()).unwrap_or_default()
+                )
+                .unwrap();
+            }
+            w.push_str("</table>\n");
+        }
+        if !health.is_empty() {
+            writeln!(w, "<table><tr><th>Source</th><th>Days watched</th><th>Of</th><th>Gaps</th><th>Days with losses</th><th>Events lost</th></tr>").unwrap();
+            for s in health {
+                let gaps: Vec<String> =
+                    s.gaps.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a} → {b}") }).collect();
+                writeln!(
+                    w,
+                    "<tr><td>{}{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                    h(&s.source),
+                    if s.inferred { " (inferred)" } else { "" },
+                    s.days_watched,
+                    s.window_days,
+                    if gaps.is_empty() { "none".to_string() } else { gaps.join(", ") },
+                    s.lossy_days,
+                    s.lost
+                )
+                .unwrap();
+            }
+            w.push_str("</table>\n");
+        }
+    }
+}
+
+fn fleet(w: &mut String, policy: &Policy) {
+    writeln!(w, "<h2 id=\"fleet\">Fleet</h2>").unwrap();
+    if policy.fleet_outliers.is_empty() {
+        writeln!(w, "<p>No fact is used by only a few hosts of their platform.</p>").unwrap();
+    } else {
+        writeln!(w, "<p>Facts that at most a quarter of the hosts of a platform use: the fix may be those hosts, not a weaker policy for all.</p>").unwrap();
+        writeln!(w, "<table><tr><th>Platform</th><th>Fact</th><th>Used by</th><th>Of</th></tr>").unwrap();
+        for o in &policy.fleet_outliers {
+            writeln!(
+                w,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+                h(&o.platform),
+                h(&o.fact),
+                h(&o.hosts.join(", ")),
+                o.of
+            )
+            .unwrap();
+        }
+        w.push_str("</table>\n");
+    }
+    if !policy.scanner_suspects.is_empty() {
+        writeln!(w, "<h3>Peers that behave like scanners</h3>\n<p>Untagged peers that touched many ports or protocol versions within two days. If they are scanners, tag them <code>scanner</code> in the peers file (<code>policy generate --peers FILE</code>): use by scanners alone never holds a setting back.</p>").unwrap();
+        writeln!(
+            w,
+            "<table><tr><th>Host</th><th>Peer</th><th>Ports</th><th>Versions of one protocol</th><th>Days</th></tr>"
+        )
+        .unwrap();
+        for s in &policy.scanner_suspects {
+            writeln!(
+                w,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                h(&s.host),
+                h(&s.peer),
+                s.ports,
+                s.versions,
+                s.days
+            )
+            .unwrap();
+        }
+        w.push_str("</table>\n");
+    }
+}
+
+fn decisions(w: &mut String, policy: &Policy) {
+    writeln!(w, "<h2 id=\"decisions\">Decisions</h2>").unwrap();
+    writeln!(w, "<table><tr><th>Host</th><th>Rule</th><th>Subject</th><th>Decision</th><th>Setting</th><th>Proposed</th><th>Reason</th></tr>").unwrap();
+    for d in &policy.decisions {
+        writeln!(
+            w,
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            h(&d.host),
+            h(&d.rule),
+            h(d.subject.as_deref().unwrap_or("")),
+            state_badge(d.state, &state_label(d)),
+            h(&d.setting),
+            h(&value_text(&d.value)),
+            h(&d.reason)
+        )
+        .unwrap();
+    }
+    w.push_str("</table>\n");
+    if !policy.not_applicable.is_empty() {
+        writeln!(w, "<h3>Not applicable</h3>\n<ul>").unwrap();
+        for n in &policy.not_applicable {
+            writeln!(w, "<li><code>{}</code> on {}: {}</li>", h(&n.rule), h(&n.host), h(&n.reason)).unwrap();
+        }
+        w.push_str("</ul>\n");
+    }
+}
+
+fn held_back(w: &mut String, policy: &Policy) {
+    writeln!(w, "<h2 id=\"held\">Held back or recommended elsewhere, with evidence</h2>").unwrap();
+    let held: Vec<&Decision> = policy
+        .decisions
+        .iter()
+        .filter(|d| d.state != State::Enforce || d.scope != Scope::Host || d.verdict.is_some())
+        .collect();
+    if held.is_empty() {
+        writeln!(w, "<p>Nothing is held back: every decision is enforced here.</p>").unwrap();
+    }
+    for d in held {
+        let subject = d.subject.as_deref().map(|s| format!(" — {}", h(s))).unwrap_or_default();
+        writeln!(
+            w,
+            "<details open><summary><code>{}</code> on {}{subject}: {}</summary>",
+            h(&d.rule),
+            h(&d.host),
+            state_badge(d.state, &state_label(d))
+        )
+        .unwrap();
+        writeln!(w, "<p>{}</p>\n<ul>", h(&d.title)).unwrap();
+        let role = if d.state == State::Enforce { "Setting recommended" } else { "Setting held back" };
+        writeln!(w, "<li>{role}: <code>{}</code> = {}</li>", h(&d.setting), h(&value_text(&d.value))).unwrap();
+        if let Some(safe) = &d.safe_value {
+            writeln!(w, "<li>Highest level every observed use meets: {}</li>", h(&value_text(safe))).unwrap();
+        }
+        if d.scope == Scope::DomainControllers {
+            writeln!(w, "<li>Where it takes effect: the domain controllers (a recommendation for them)</li>").unwrap();
+        }
+        writeln!(w, "<li>Why: {}</li>", h(&d.reason)).unwrap();
+        match &d.verdict {
+            Some(v) => writeln!(
+                w,
+                "<li>Verdict: <strong>{}ed</strong> by {} on {}{}{}: {}</li>",
+                v.verdict.as_str(),
+                h(&v.reviewer),
+                v.recorded.format("%Y-%m-%d"),
+                v.expires.map(|e| format!(", until {e}")).unwrap_or_default(),
+                if v.expired { " (expired: needs a reviewer again)" } else { "" },
+                h(&v.reason)
+            )
+            .unwrap(),
+            None => writeln!(w, "<li>Verdict: none yet (<code>temper review</code>)</li>").unwrap(),
+        }
+        if let Some(days) = d.stale_days {
+            writeln!(w, "<li class=\"warn\">Stale: the evidence was last seen {days} days before the window ended; the need may be gone</li>").unwrap();
+        }
+        for c in &d.coverage {
+            writeln!(
+                w,
+                "<li>Coverage of {}: {:.1} days by {}{}, events lost on {} of {} days</li>",
+                h(&c.category),
+                c.days_covered,
+                if c.sources.is_empty() { "no source".to_string() } else { h(&c.sources.join(", ")) },
+                if c.inferred { " (inferred from the observations: no coverage records)" } else { "" },
+                c.lossy_days,
+                c.days_touched
+            )
+            .unwrap();
+        }
+        let refs = references(&d.references);
+        if !refs.is_empty() {
+            writeln!(w, "<li>References: {}</li>", h(&refs.join("; "))).unwrap();
+        }
+        w.push_str("</ul>\n");
+        for usage in &d.usage {
+            usage_evidence(w, usage);
+        }
+        if let Some(serde_json::Value::Array(scanners)) = d.detail.get("scanner_only") {
+            writeln!(w, "<p>Used only by tagged scanners (not a need, not kept):</p>\n<ul>").unwrap();
+            for s in scanners {
+                let peers: Vec<&str> = s["peers"].as_array().into_iter().flatten().filter_map(|p| p.as_str()).collect();
+                writeln!(
+                    w,
+                    "<li>{} ({} uses) by {}</li>",
+                    h(s["fact"].as_str().unwrap_or("")),
+                    s["count"],
+                    h(&peers.join(", "))
+                )
+                .unwrap();
+            }
+            w.push_str("</ul>\n");
+        }
+        w.push_str("</details>\n");
+    }
+}
+
+fn usage_evidence(w: &mut String, u: &Usage) {
+    let recurs = match (&u.note, u.period) {
+        (Some(n), Some(p)) => format!(" ({}; recurs {})", h(n), p.as_str()),
+        (Some(n), None) => format!(" ({})", h(n)),
+        (None, Some(p)) => format!(" (recurs {})", p.as_str()),
+        (None, None) => String::new(),
+    };
+    writeln!(
+        w,
+        "<p><strong>{}</strong> — {}: {} use{} on {} day{}, first {}, last {}{recurs}</p>",
+        h(&u.fact),
+        state_badge(u.state, u.state.as_str()),
+        u.count,
+        if u.count == 1 { "" } else { "s" },
+        u.days,
+        if u.days == 1 { "" } else { "s" },
+        u.first_seen.format("%Y-%m-%d %H:%M"),
+        u.last_seen.format("%Y-%m-%d %H:%M"),
+    )
+    .unwrap();
+    if !u.evidence_exact {
+        writeln!(
+            w,
+            "<p class=\"warn\">Evidence overflowed its cap: the heaviest hitters are listed, counts may be low by up to {}.</p>",
+            u.undercount
+        )
+        .unwrap();
+    }
+    let lists: [(&str, &Vec<Witness>); 4] =
+        [("Peer", &u.peers), ("User", &u.users), ("Process", &u.processes), ("What", &u.objects)];
+    if lists.iter().all(|(_, l)| l.is_empty()) {
+        return;
+    }
+    writeln!(w, "<table><tr><th>Who/what</th><th>Value</th><th>Count</th><th>First seen</th><th>Last seen</th><th>Assessment</th></tr>").unwrap();
+    for (label, list) in lists {
+        for witness in list.iter().take(SHOWN_WITNESSES) {
+            writeln!(
+                w,
+                "<tr><td>{label}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                h(&witness.value),
+                witness.count,
+                witness.first_seen.format("%Y-%m-%d"),
+                witness.last_seen.format("%Y-%m-%d"),
+                witness_assessment(witness.state)
+            )
+            .unwrap();
+        }
+        if list.len() > SHOWN_WITNESSES {
+            writeln!(
+                w,
+                "<tr><td>{label}</td><td colspan=\"5\">… {} more in the policy file</td></tr>",
+                list.len() - SHOWN_WITNESSES
+            )
+            .unwrap();
+        }
+    }
+    w.push_str("</table>\n");
+}
+
+fn review_notes(w: &mut String, policy: &Policy) {
+    let Some(review) = policy.review.as_ref().filter(|r| !r.notes.is_empty() || r.file.is_some()) else { return };
+    writeln!(w, "<h2 id=\"review\">Review</h2>").unwrap();
+    match (&review.file, &review.sha256) {
+        (Some(file), Some(sha)) => writeln!(
+            w,
+            "<p>{} verdict(s) applied from <code>{}</code> (sha256 <code>{}</code>).</p>",
+            review.verdicts,
+            h(file),
+            h(&sha.chars().take(16).collect::<String>())
+        )
+        .unwrap(),
+        _ => writeln!(w, "<p>No review file yet: record verdicts with <code>temper review</code>.</p>").unwrap(),
+    }
+    w.push_str("<ul>\n");
+    for note in &review.notes {
+        writeln!(w, "<li>{}</li>", h(note)).unwrap();
+    }
+    w.push_str("</ul>\n");
+}
