@@ -251,6 +251,15 @@ pub enum ProfileCommand {
         #[arg(long)]
         facts: bool,
     },
+    /// Write the profile's tables (hosts, facts, fact_days, evidence, coverage,
+    /// coverage_loss, inventory) as Parquet files for your own analysis.
+    Export {
+        /// The directory to write `<table>.parquet` into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        parquet: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Merge profiles row by row into a new one (hosts stay apart).
     Merge {
         #[arg(required = true, num_args = 1..)]

@@ -8,6 +8,9 @@ use temper_policy::render::RenderError;
 
 pub const OK: i32 = 0;
 pub const UNEXPECTED: i32 = 1;
+/// A usage error: clap's own, or a command this build lacks (a feature left out).
+#[cfg_attr(feature = "analytics", allow(dead_code))]
+pub const USAGE: i32 = 2;
 pub const BAD_INPUT: i32 = 3;
 pub const BAD_PROFILE: i32 = 4;
 pub const BAD_POLICY: i32 = 5;

@@ -18,6 +18,8 @@ pub mod fact_stats;
 pub mod fleet;
 pub mod learning;
 pub mod observer;
+#[cfg(feature = "analytics")]
+pub mod parquet_export;
 pub mod profile;
 pub mod read;
 pub mod schema;

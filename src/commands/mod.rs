@@ -45,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Decode { files, skip_invalid, hosts } => decode::run(&files, skip_invalid, &hosts),
         Command::Profile(ProfileCommand::Show { json, facts }) => profile::show(&profile, json, facts),
         Command::Profile(ProfileCommand::Merge { inputs, output }) => profile::merge(&inputs, &output),
+        Command::Profile(ProfileCommand::Export { parquet, json }) => profile::export_parquet(&profile, &parquet, json),
         Command::Policy(PolicyCommand::Generate(args)) => policy::generate(&profile, &args),
         Command::Policy(PolicyCommand::Simulate { policy, as_host, json }) => {
             policy::simulate(&profile, &policy, as_host.as_deref(), json)

@@ -1,4 +1,4 @@
-//! `temper profile show` and `temper profile merge`.
+//! `temper profile show`, `temper profile merge` and `temper profile export`.
 
 use crate::exit::{fail, BAD_PROFILE};
 use crate::table;
@@ -169,4 +169,27 @@ pub fn merge(inputs: &[PathBuf], output: &Path) -> anyhow::Result<()> {
         merged.facts(None)?.len()
     );
     Ok(())
+}
+
+/// `temper profile export --parquet DIR` (polars; the `analytics` feature).
+#[cfg(feature = "analytics")]
+pub fn export_parquet(path: &Path, dir: &Path, as_json: bool) -> anyhow::Result<()> {
+    let profile = Profile::open(path)?;
+    let tables = temper_learner::parquet_export::export_parquet(&profile, dir)?;
+    if as_json {
+        let rows: Vec<Value> =
+            tables.iter().map(|t| json!({"table": t.name, "path": t.path, "rows": t.rows})).collect();
+        println!("{}", serde_json::to_string_pretty(&json!({"profile": path, "tables": rows}))?);
+    } else {
+        for t in &tables {
+            println!("{:<14} {:>9} rows  {}", t.name, t.rows, t.path.display());
+        }
+    }
+    Ok(())
+}
+
+/// Built without analytics: Parquet needs polars.
+#[cfg(not(feature = "analytics"))]
+pub fn export_parquet(_path: &Path, _dir: &Path, _as_json: bool) -> anyhow::Result<()> {
+    Err(fail(crate::exit::USAGE, "profile export --parquet needs a build with the analytics feature (the default)"))
 }
