@@ -14,7 +14,7 @@
 //!   appears four days before the end → not watched long enough;
 //! - RDP is used by an administrator, always with NLA (CredSSP).
 
-use super::{is_weekday, v4, weekday, Generator, DEMO_DAYS};
+use super::{is_weekday, v4, weekday, Generator};
 use crate::observation::*;
 use crate::versions::*;
 use crate::{InventoryCategory as Cat, InventoryItem};
@@ -156,7 +156,7 @@ pub(super) fn generate(gen: &mut Generator) {
     // One burst of lost packets on one day: not enough to doubt the whole window.
     gen.daily_coverage(HOST, "wire", &["protocol"], &[(20, 350)]);
 
-    for day in 0..DEMO_DAYS {
+    for day in 0..gen.days {
         gen.inventory(HOST, day, inventory_items(day));
         let workday = is_weekday(day);
 

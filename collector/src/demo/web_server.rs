@@ -14,7 +14,7 @@
 //! - a nightly python job from cron; udf is loaded (the cloud-init ISO) →
 //!   kept, the other CIS modules are disabled.
 
-use super::{is_weekday, v4, Generator, DEMO_DAYS};
+use super::{is_weekday, v4, Generator};
 use crate::observation::*;
 use crate::versions::*;
 use crate::{InventoryCategory as Cat, InventoryItem};
@@ -140,7 +140,7 @@ pub(super) fn generate(gen: &mut Generator) {
         gen.push(Observation::new(t, HOST, "ebpf", Event::Module(ModuleLoad { name: module.into() })));
     }
 
-    for day in 0..DEMO_DAYS {
+    for day in 0..gen.days {
         gen.inventory(HOST, day, inventory_items(day));
         let workday = is_weekday(day);
 

@@ -224,7 +224,9 @@ pub fn health_timeline(first_day: NaiveDate, sources: &[&SourceHealth]) -> Chart
                 .disable_mesh()
                 .y_labels(names.len())
                 .y_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(i) => names.get(*i as usize).map(|n| n.to_string()).unwrap_or_default(),
+                    SegmentValue::CenterOf(i) => {
+                        names.get((rows - 1 - *i) as usize).map(|n| n.to_string()).unwrap_or_default()
+                    }
                     _ => String::new(),
                 })
                 .x_label_formatter(&|d| (first_day + Duration::days(*d as i64)).format("%m-%d").to_string())
@@ -238,7 +240,8 @@ pub fn health_timeline(first_day: NaiveDate, sources: &[&SourceHealth]) -> Chart
                     DayHealth::NotWatched => NOT_WATCHED,
                     DayHealth::Lossy => LOSSY,
                 };
-                let y = row as i32;
+                // The first source at the top, as the table below reads.
+                let y = rows - 1 - row as i32;
                 let mut cell =
                     Rectangle::new([(from, SegmentValue::Exact(y)), (to, SegmentValue::Exact(y + 1))], colour.filled());
                 cell.set_margin(3, 3, 0, 0);
@@ -286,14 +289,15 @@ pub fn decision_mix(hosts: &[(String, [usize; 4])]) -> ChartResult<String> {
                 .light_line_style(WHITE)
                 .y_labels(labels.len())
                 .y_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
+                    SegmentValue::CenterOf(i) => labels.get((rows - 1 - *i) as usize).cloned().unwrap_or_default(),
                     _ => String::new(),
                 })
                 .label_style((FONT, 12))
                 .draw(),
         )?;
         for (row, (_, counts)) in hosts.iter().enumerate() {
-            let y = row as i32;
+            // The first host at the top, as the table below reads.
+            let y = rows - 1 - row as i32;
             let mut x = 0;
             let mut cells = Vec::new();
             for (state, n) in counts.iter().enumerate() {
