@@ -6,7 +6,7 @@
 use crate::convergence::{assess, category_of, CategoryConvergence, CATEGORIES};
 use crate::learning::Learning;
 use crate::time_buckets::day_of;
-use crate::{Fact, HostRecord, InventoryRecord, Profile, ProfileError};
+use crate::{FactSummary, HostRecord, InventoryRecord, Profile, ProfileError};
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
@@ -19,8 +19,10 @@ pub enum AnalyticsError {
 }
 
 /// Every analysis, from one read of the profile's hosts, facts and inventory.
+/// Facts are read without their buckets and evidence: on a fleet profile
+/// those are most of the file, and no analysis here needs them.
 pub fn learning(profile: &Profile) -> Result<Learning, AnalyticsError> {
-    let (hosts, facts) = (profile.hosts()?, profile.facts(None)?);
+    let (hosts, facts) = (profile.hosts()?, profile.fact_summaries()?);
     Ok(Learning {
         convergence: convergence(&hosts, &facts)?,
         fleet_outliers: fleet_outliers(&hosts, &facts, &profile.inventory(None)?)?,
@@ -28,19 +30,19 @@ pub fn learning(profile: &Profile) -> Result<Learning, AnalyticsError> {
 }
 
 /// Every fact of a convergence category as a row: host, category, first day seen.
-fn facts_frame(facts: &[Fact]) -> Result<DataFrame, AnalyticsError> {
+fn facts_frame(facts: &[FactSummary]) -> Result<DataFrame, AnalyticsError> {
     let (mut hosts, mut categories, mut first) = (Vec::new(), Vec::new(), Vec::new());
     for fact in facts {
         let Some(category) = category_of(&fact.key.category()) else { continue };
         hosts.push(fact.host.as_str());
         categories.push(category);
-        first.push(day_of(fact.stats.first_seen));
+        first.push(day_of(fact.first_seen));
     }
     Ok(df!("host" => hosts, "category" => categories, "first_day" => first)?)
 }
 
 /// Convergence of every category on every host.
-pub fn convergence(hosts: &[HostRecord], facts: &[Fact]) -> Result<Vec<CategoryConvergence>, AnalyticsError> {
+pub fn convergence(hosts: &[HostRecord], facts: &[FactSummary]) -> Result<Vec<CategoryConvergence>, AnalyticsError> {
     // New distinct facts per host, category and day: the day each fact first appeared.
     let new_per_day = facts_frame(facts)?
         .lazy()
@@ -76,7 +78,7 @@ pub fn convergence(hosts: &[HostRecord], facts: &[Fact]) -> Result<Vec<CategoryC
 /// Facts that only a few hosts of their platform use, from a (merged) profile.
 pub fn fleet_outliers(
     hosts: &[HostRecord],
-    facts: &[Fact],
+    facts: &[FactSummary],
     inventory: &[InventoryRecord],
 ) -> Result<Vec<crate::fleet::FleetOutlier>, AnalyticsError> {
     use crate::fleet::{is_outlier, FleetOutlier};

@@ -32,4 +32,4 @@ pub use evidence::{Dimension, EvidenceSummary, Tally, DEFAULT_EVIDENCE_CAP};
 pub use fact_key::FactKey;
 pub use fact_stats::FactStats;
 pub use profile::{Profile, ProfileError};
-pub use read::{CoverageWindow, Fact, HostRecord, InventoryRecord, LossRecord};
+pub use read::{CoverageWindow, Fact, FactSummary, HostRecord, InventoryRecord, LossRecord};
