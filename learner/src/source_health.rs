@@ -21,14 +21,18 @@ pub struct SourceHealth {
     pub window_days: i64,
     /// Runs of days inside the window the source did not watch at all.
     pub gaps: Vec<(NaiveDate, NaiveDate)>,
-    /// Days on which the source lost events, and how many it lost in all.
-    pub lossy_days: usize,
-    /// The days it lost events on (for the timeline).
+    /// The days on which the source lost events, and how many it lost in all.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lossy_dates: Vec<NaiveDate>,
     pub lost: u64,
     /// Every window was inferred from observations, none declared.
     pub inferred: bool,
+}
+
+impl SourceHealth {
+    pub fn lossy_days(&self) -> usize {
+        self.lossy_dates.len()
+    }
 }
 
 /// One row per source that watched `host` between `from` and `to` (Unix ms).
@@ -72,7 +76,6 @@ pub fn source_health(
                 days_watched: days.len(),
                 window_days: last_day - first_day + 1,
                 gaps,
-                lossy_days: lossy.len(),
                 lossy_dates: lossy.iter().map(|d| date_of_day(*d)).collect(),
                 lost: mine.iter().map(|l| l.lost).sum(),
                 inferred: ws.iter().all(|w| w.inferred),

@@ -75,6 +75,11 @@ pub fn is_format_char(c: char) -> bool {
         | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
+/// An invisible or control character shown as what it is: `\u{202e}`.
+fn visible_escape(c: char) -> String {
+    format!("\\u{{{:04x}}}", c as u32)
+}
+
 /// Text safe in Markdown, including inside a table cell: Markdown and HTML
 /// metacharacters are escaped, control characters shown as `\n`-style
 /// escapes, so observed text can neither add markup nor break the table.
@@ -93,7 +98,7 @@ pub fn markdown_text(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() || is_format_char(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c if c.is_control() || is_format_char(c) => out.push_str(&visible_escape(c)),
             c => out.push(c),
         }
     }
@@ -150,7 +155,7 @@ pub fn html_text(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if c.is_control() || is_format_char(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c if c.is_control() || is_format_char(c) => out.push_str(&visible_escape(c)),
             c => out.push(c),
         }
     }

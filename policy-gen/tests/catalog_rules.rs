@@ -572,7 +572,7 @@ fn collector_health_shows_the_gap_and_the_lossy_days_behind_insufficient() {
     obs.extend(coverage("web", "journal", &["logon"], 30, &[]));
     let policy = policy_of(&obs);
     let ebpf = policy.health.iter().find(|h| h.source == "ebpf").unwrap();
-    assert_eq!((ebpf.days_watched, ebpf.window_days, ebpf.lossy_days, ebpf.lost), (25, 31, 2, 20));
+    assert_eq!((ebpf.days_watched, ebpf.window_days, ebpf.lossy_days(), ebpf.lost), (25, 31, 2, 20));
     let gap: Vec<String> = ebpf.gaps.iter().map(|(a, b)| format!("{a}..{b}")).collect();
     assert_eq!(
         gap,
@@ -580,7 +580,7 @@ fn collector_health_shows_the_gap_and_the_lossy_days_behind_insufficient() {
         "the five-day gap, and the window's last day"
     );
     let journal = policy.health.iter().find(|h| h.source == "journal").unwrap();
-    assert_eq!((journal.days_watched, journal.lossy_days), (30, 0));
+    assert_eq!((journal.days_watched, journal.lossy_days()), (30, 0));
     let report = temper_policy::report::markdown(&policy);
     assert!(report.contains("| web | ebpf | 25 | 31 | 2026-10-11 → 2026-10-15, 2026-10-31 | 2 | 20 |"), "{report}");
 }

@@ -223,12 +223,7 @@ pub fn health_timeline(first_day: NaiveDate, sources: &[&SourceHealth]) -> Chart
                 .configure_mesh()
                 .disable_mesh()
                 .y_labels(names.len())
-                .y_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(i) => {
-                        names.get((rows - 1 - *i) as usize).map(|n| n.to_string()).unwrap_or_default()
-                    }
-                    _ => String::new(),
-                })
+                .y_label_formatter(&|v| row_label(&names, v))
                 .x_label_formatter(&|d| (first_day + Duration::days(*d as i64)).format("%m-%d").to_string())
                 .label_style((FONT, 12))
                 .draw(),
@@ -240,16 +235,32 @@ pub fn health_timeline(first_day: NaiveDate, sources: &[&SourceHealth]) -> Chart
                     DayHealth::NotWatched => NOT_WATCHED,
                     DayHealth::Lossy => LOSSY,
                 };
-                // The first source at the top, as the table below reads.
-                let y = rows - 1 - row as i32;
-                let mut cell =
-                    Rectangle::new([(from, SegmentValue::Exact(y)), (to, SegmentValue::Exact(y + 1))], colour.filled());
-                cell.set_margin(3, 3, 0, 0);
-                cell
+                row_bar(from, to, row, rows, colour)
             })))?;
         }
         Ok(())
     })
+}
+
+/// Row charts (health, decision mix) list their first row at the top, as the
+/// tables beside them read; plotters counts segments from the bottom.
+fn row_label(labels: &[&str], segment: &SegmentValue<i32>) -> String {
+    match segment {
+        SegmentValue::CenterOf(i) => labels
+            .len()
+            .checked_sub(1 + *i as usize)
+            .and_then(|row| labels.get(row))
+            .map_or(String::new(), |l| l.to_string()),
+        _ => String::new(),
+    }
+}
+
+/// A bar over `[from, to)` in `row` (0 at the top) of a chart of `rows` rows.
+fn row_bar(from: i32, to: i32, row: usize, rows: i32, colour: RGBColor) -> Rectangle<(i32, SegmentValue<i32>)> {
+    let y = rows - 1 - row as i32;
+    let mut bar = Rectangle::new([(from, SegmentValue::Exact(y)), (to, SegmentValue::Exact(y + 1))], colour.filled());
+    bar.set_margin(3, 3, 0, 0);
+    bar
 }
 
 /// Runs of days with the same health, as [from, to) day offsets.
@@ -282,33 +293,24 @@ pub fn decision_mix(hosts: &[(String, [usize; 4])]) -> ChartResult<String> {
                 .build_cartesian_2d(0..top + 1, (0..rows - 1).into_segmented()),
         )?;
         let labels: Vec<String> = hosts.iter().map(|(h, _)| truncated(h, 18)).collect();
+        let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
         drawn(
             chart
                 .configure_mesh()
                 .disable_y_mesh()
                 .light_line_style(WHITE)
                 .y_labels(labels.len())
-                .y_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(i) => labels.get((rows - 1 - *i) as usize).cloned().unwrap_or_default(),
-                    _ => String::new(),
-                })
+                .y_label_formatter(&|v| row_label(&labels, v))
                 .label_style((FONT, 12))
                 .draw(),
         )?;
         for (row, (_, counts)) in hosts.iter().enumerate() {
-            // The first host at the top, as the table below reads.
-            let y = rows - 1 - row as i32;
             let mut x = 0;
             let mut cells = Vec::new();
             for (state, n) in counts.iter().enumerate() {
                 let n = *n as i32;
                 if n > 0 {
-                    let mut cell = Rectangle::new(
-                        [(x, SegmentValue::Exact(y)), (x + n, SegmentValue::Exact(y + 1))],
-                        STATE_COLOURS[state].filled(),
-                    );
-                    cell.set_margin(3, 3, 0, 0);
-                    cells.push(cell);
+                    cells.push(row_bar(x, x + n, row, rows, STATE_COLOURS[state]));
                 }
                 x += n;
             }

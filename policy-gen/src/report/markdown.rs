@@ -2,14 +2,16 @@
 //! what would be enforced, what is held back and why, and the evidence for
 //! every exception (who, what, how often, when).
 
-use crate::decision::{Decision, Scope, State, Usage, Witness};
+use crate::decision::{Decision, Scope, State, Usage};
 use crate::escape::markdown_text as md;
 use crate::policy::Policy;
-use crate::report::wording::{references, state_label, value_text, witness_assessment};
+use crate::report::wording::{
+    coverage_line, gaps_text, overflow_line, references, scanner_only_lines, shown_with_evidence, stale_line,
+    state_label, usage_counts, value_text, verdict_line, witness_assessment, witness_lists, Syntax, SHOWN_WITNESSES,
+};
 use std::fmt::Write;
 
-/// Witnesses shown per list; the policy JSON keeps them all.
-const SHOWN_WITNESSES: usize = 15;
+const MARKDOWN: Syntax = Syntax { text: md, code: |name| format!("`{name}`") };
 
 pub fn markdown(policy: &Policy) -> String {
     let mut out = String::new();
@@ -90,8 +92,6 @@ pub fn markdown(policy: &Policy) -> String {
         writeln!(w, "| Host | Source | Days watched | Of | Gaps | Days with losses | Events lost |").unwrap();
         writeln!(w, "|---|---|---:|---:|---|---:|---:|").unwrap();
         for h in &policy.health {
-            let gaps: Vec<String> =
-                h.gaps.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a} → {b}") }).collect();
             writeln!(
                 w,
                 "| {} | {}{} | {} | {} | {} | {} | {} |",
@@ -100,8 +100,8 @@ pub fn markdown(policy: &Policy) -> String {
                 if h.inferred { " (inferred)" } else { "" },
                 h.days_watched,
                 h.window_days,
-                if gaps.is_empty() { "none".to_string() } else { gaps.join(", ") },
-                h.lossy_days,
+                gaps_text(h),
+                h.lossy_days(),
                 h.lost
             )
             .unwrap();
@@ -198,11 +198,7 @@ pub fn markdown(policy: &Policy) -> String {
         }
     }
 
-    let held: Vec<&Decision> = policy
-        .decisions
-        .iter()
-        .filter(|d| d.state != State::Enforce || d.scope != Scope::Host || d.verdict.is_some())
-        .collect();
+    let held: Vec<&Decision> = policy.decisions.iter().filter(|d| shown_with_evidence(d)).collect();
     if !held.is_empty() {
         writeln!(w, "\n## Held back or recommended elsewhere, with evidence\n").unwrap();
     }
@@ -232,36 +228,12 @@ fn write_decision(w: &mut String, d: &Decision) {
         writeln!(w, "- Where it takes effect: the domain controllers (a recommendation for them)").unwrap();
     }
     writeln!(w, "- Why: {}", md(&d.reason)).unwrap();
-    match &d.verdict {
-        Some(v) => writeln!(
-            w,
-            "- Verdict: {}ed by {} on {}{}{}: {}",
-            v.verdict.as_str(),
-            md(&v.reviewer),
-            v.recorded.format("%Y-%m-%d"),
-            v.expires.map(|e| format!(", until {e}")).unwrap_or_default(),
-            if v.expired { " (expired: needs a reviewer again)" } else { "" },
-            md(&v.reason)
-        )
-        .unwrap(),
-        None => writeln!(w, "- Verdict: none yet (`temper review`)").unwrap(),
-    }
+    writeln!(w, "- {}", verdict_line(d.verdict.as_ref(), &MARKDOWN)).unwrap();
     if let Some(days) = d.stale_days {
-        writeln!(w, "- Stale: the evidence was last seen {days} days before the window ended; the need may be gone")
-            .unwrap();
+        writeln!(w, "- {}", stale_line(days)).unwrap();
     }
     for c in &d.coverage {
-        writeln!(
-            w,
-            "- Coverage of {}: {:.1} days by {}{}, events lost on {} of {} days",
-            md(&c.category),
-            c.days_covered,
-            if c.sources.is_empty() { "no source".to_string() } else { md(&c.sources.join(", ")) },
-            if c.inferred { " (inferred from the observations: no coverage records)" } else { "" },
-            c.lossy_days,
-            c.days_touched
-        )
-        .unwrap();
+        writeln!(w, "- {}", coverage_line(c, &MARKDOWN)).unwrap();
     }
     let refs: Vec<String> = references(&d.references).iter().map(|r| md(r)).collect();
     if !refs.is_empty() {
@@ -271,53 +243,22 @@ fn write_decision(w: &mut String, d: &Decision) {
     for usage in &d.usage {
         write_usage(w, usage);
     }
-    if let Some(serde_json::Value::Array(scanners)) = d.detail.get("scanner_only") {
+    let scanners = scanner_only_lines(d, &MARKDOWN);
+    if !scanners.is_empty() {
         writeln!(w, "Used only by tagged scanners (not a need, not kept):\n").unwrap();
-        for s in scanners {
-            let peers: Vec<&str> = s["peers"].as_array().into_iter().flatten().filter_map(|p| p.as_str()).collect();
-            writeln!(
-                w,
-                "- {} ({} uses) by {}",
-                md(s["fact"].as_str().unwrap_or("")),
-                s["count"],
-                md(&peers.join(", "))
-            )
-            .unwrap();
+        for line in scanners {
+            writeln!(w, "- {line}").unwrap();
         }
         writeln!(w).unwrap();
     }
 }
 
 fn write_usage(w: &mut String, u: &Usage) {
-    writeln!(
-        w,
-        "**{}** — {}: {} use{} on {} day{}, first {}, last {}{}\n",
-        md(&u.fact),
-        u.state.as_str(),
-        u.count,
-        if u.count == 1 { "" } else { "s" },
-        u.days,
-        if u.days == 1 { "" } else { "s" },
-        u.first_seen.format("%Y-%m-%d %H:%M"),
-        u.last_seen.format("%Y-%m-%d %H:%M"),
-        match (&u.note, u.period) {
-            (Some(n), Some(p)) => format!(" ({}; recurs {})", md(n), p.as_str()),
-            (Some(n), None) => format!(" ({})", md(n)),
-            (None, Some(p)) => format!(" (recurs {})", p.as_str()),
-            (None, None) => String::new(),
-        }
-    )
-    .unwrap();
+    writeln!(w, "**{}** — {}: {}\n", md(&u.fact), u.state.as_str(), usage_counts(u, &MARKDOWN)).unwrap();
     if !u.evidence_exact {
-        writeln!(
-            w,
-            "Evidence overflowed its cap: the heaviest hitters are listed, counts may be low by up to {}.\n",
-            u.undercount
-        )
-        .unwrap();
+        writeln!(w, "{}\n", overflow_line(u)).unwrap();
     }
-    let lists: [(&str, &Vec<Witness>); 4] =
-        [("Peer", &u.peers), ("User", &u.users), ("Process", &u.processes), ("What", &u.objects)];
+    let lists = witness_lists(u);
     if lists.iter().all(|(_, l)| l.is_empty()) {
         return;
     }

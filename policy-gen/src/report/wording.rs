@@ -1,7 +1,7 @@
 //! Wording both report formats share, as plain text: each format escapes it
 //! for its own syntax.
 
-use crate::decision::{Decision, Scope, State};
+use crate::decision::{Decision, Scope, State, Usage, Witness};
 
 /// `CIS …`, `ComplianceAsCode …`, `STIG …` (CIS references name their benchmark already).
 pub fn references(references: &crate::rule::References) -> Vec<String> {
@@ -46,5 +46,112 @@ pub fn witness_assessment(state: Option<State>) -> &'static str {
         Some(State::Review) => "review: single day",
         Some(_) => "need",
         None => "",
+    }
+}
+
+/// Witnesses shown per list; the policy JSON keeps them all.
+pub const SHOWN_WITNESSES: usize = 15;
+
+/// How a report format writes observed text and the names of commands.
+pub struct Syntax {
+    pub text: fn(&str) -> String,
+    pub code: fn(&str) -> String,
+}
+
+/// Decisions the report details with their evidence: all but those simply
+/// enforced on the host with no reviewer involved.
+pub fn shown_with_evidence(d: &Decision) -> bool {
+    !d.is_enforced_here() || d.verdict.is_some()
+}
+
+/// `Verdict: accepted by … on …, until …: reason`, or that there is none yet.
+pub fn verdict_line(verdict: Option<&crate::review::AppliedVerdict>, s: &Syntax) -> String {
+    match verdict {
+        Some(v) => format!(
+            "Verdict: {}ed by {} on {}{}{}: {}",
+            v.verdict.as_str(),
+            (s.text)(&v.reviewer),
+            v.recorded.format("%Y-%m-%d"),
+            v.expires.map(|e| format!(", until {e}")).unwrap_or_default(),
+            if v.expired { " (expired: needs a reviewer again)" } else { "" },
+            (s.text)(&v.reason)
+        ),
+        None => format!("Verdict: none yet ({})", (s.code)("temper review")),
+    }
+}
+
+pub fn stale_line(days: i64) -> String {
+    format!("Stale: the evidence was last seen {days} days before the window ended; the need may be gone")
+}
+
+pub fn coverage_line(c: &crate::decision::CoverageNote, s: &Syntax) -> String {
+    format!(
+        "Coverage of {}: {:.1} days by {}{}, events lost on {} of {} days",
+        (s.text)(&c.category),
+        c.days_covered,
+        if c.sources.is_empty() { "no source".to_string() } else { (s.text)(&c.sources.join(", ")) },
+        if c.inferred { " (inferred from the observations: no coverage records)" } else { "" },
+        c.lossy_days,
+        c.days_touched
+    )
+}
+
+/// `N uses on D days, first …, last … (note; recurs monthly)`: a use after its fact and state.
+pub fn usage_counts(u: &Usage, s: &Syntax) -> String {
+    format!(
+        "{} use{} on {} day{}, first {}, last {}{}",
+        u.count,
+        if u.count == 1 { "" } else { "s" },
+        u.days,
+        if u.days == 1 { "" } else { "s" },
+        u.first_seen.format("%Y-%m-%d %H:%M"),
+        u.last_seen.format("%Y-%m-%d %H:%M"),
+        match (&u.note, u.period) {
+            (Some(n), Some(p)) => format!(" ({}; recurs {})", (s.text)(n), p.as_str()),
+            (Some(n), None) => format!(" ({})", (s.text)(n)),
+            (None, Some(p)) => format!(" (recurs {})", p.as_str()),
+            (None, None) => String::new(),
+        }
+    )
+}
+
+pub fn overflow_line(u: &Usage) -> String {
+    format!(
+        "Evidence overflowed its cap: the heaviest hitters are listed, counts may be low by up to {}.",
+        u.undercount
+    )
+}
+
+/// A use's witnesses by kind, in the order the reports list them.
+pub fn witness_lists(u: &Usage) -> [(&'static str, &Vec<Witness>); 4] {
+    [("Peer", &u.peers), ("User", &u.users), ("Process", &u.processes), ("What", &u.objects)]
+}
+
+/// `fact (N uses) by peer, peer` for each use only tagged scanners made.
+pub fn scanner_only_lines(d: &Decision, s: &Syntax) -> Vec<String> {
+    let Some(serde_json::Value::Array(scanners)) = d.detail.get("scanner_only") else { return Vec::new() };
+    scanners
+        .iter()
+        .map(|scanner| {
+            let peers: Vec<&str> =
+                scanner["peers"].as_array().into_iter().flatten().filter_map(|p| p.as_str()).collect();
+            format!(
+                "{} ({} uses) by {}",
+                (s.text)(scanner["fact"].as_str().unwrap_or("")),
+                scanner["count"],
+                (s.text)(&peers.join(", "))
+            )
+        })
+        .collect()
+}
+
+/// A source's gaps as date ranges, or `none`.
+pub fn gaps_text(health: &temper_learner::source_health::SourceHealth) -> String {
+    let gaps: Vec<String> =
+        health.gaps.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a} → {b}") }).collect();
+    if gaps.is_empty() {
+        "none".to_string()
+    } else {
+        gaps.join(", ")
     }
 }
