@@ -125,8 +125,7 @@ impl Profile {
             for row in rows {
                 let (id, host, key_text, count, first_seen, last_seen, hours) = row.map_err(|e| self.err(e))?;
                 let damaged = |reason: String| ProfileError::Damaged { path: self.path().into(), reason };
-                let key = FactKey::from_text(&key_text)
-                    .map_err(|e| damaged(format!("fact {id} has an unreadable key: {e}")))?;
+                let key = self.fact_key(id, &key_text)?;
                 let hours = decode_hours(&hours).ok_or_else(|| {
                     damaged(format!("fact {id} has an hour histogram that is not {HOURS_PER_WEEK} counters"))
                 })?;
@@ -169,13 +168,18 @@ impl Profile {
         let mut out = Vec::new();
         for row in rows {
             let (id, host, key_text, count, first_seen, last_seen) = row.map_err(|e| self.err(e))?;
-            let key = FactKey::from_text(&key_text).map_err(|e| ProfileError::Damaged {
-                path: self.path().into(),
-                reason: format!("fact {id} has an unreadable key: {e}"),
-            })?;
+            let key = self.fact_key(id, &key_text)?;
             out.push(FactSummary { host, key, count: count as u64, first_seen, last_seen });
         }
         Ok(out)
+    }
+
+    /// A stored fact key, or the profile named as damaged.
+    fn fact_key(&self, id: i64, text: &str) -> Result<FactKey, ProfileError> {
+        FactKey::from_text(text).map_err(|e| ProfileError::Damaged {
+            path: self.path().into(),
+            reason: format!("fact {id} has an unreadable key: {e}"),
+        })
     }
 
     fn fact_days(&self, rows: FactRows<'_>) -> rusqlite::Result<HashMap<i64, BTreeMap<i64, u64>>> {
