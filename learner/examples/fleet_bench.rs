@@ -35,7 +35,7 @@ fn generate(path: &str, hosts: usize, days: i64) -> Result<(), Box<dyn std::erro
     }
     println!(
         "generated {hosts} hosts x {days} days: {observations} observations, {} facts in {:.1} s",
-        profile.facts(None)?.len(),
+        profile.fact_summaries()?.len(),
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -53,19 +53,21 @@ pub const FLEET_LEGACY_EVERY: usize = 25;
 pub fn fleet_host(seed: u64, index: usize, days: i64) -> Vec<Observation> {
     let seed = seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     let mut gen = Generator { rng: ChaCha8Rng::seed_from_u64(seed), out: Vec::new(), days };
-    let (name, legacy) = if index.is_multiple_of(2) {
+    let is_file_server = index.is_multiple_of(2);
+    let name = if is_file_server { format!("fs{index:04}") } else { format!("web{index:04}") };
+    if is_file_server {
         file_server::generate(&mut gen);
-        background_programs(&mut gen, "etw", WINDOWS_PROGRAMS);
-        (format!("fs{index:04}"), (index / 2).is_multiple_of(FLEET_LEGACY_EVERY))
+        background_programs(&mut gen, &name, "etw", WINDOWS_PROGRAMS);
     } else {
         web_server::generate(&mut gen);
-        background_programs(&mut gen, "ebpf", LINUX_PROGRAMS);
-        (format!("web{index:04}"), false)
-    };
+        background_programs(&mut gen, &name, "ebpf", LINUX_PROGRAMS);
+    }
+    let legacy = is_file_server && (index / 2).is_multiple_of(FLEET_LEGACY_EVERY);
     let mut out = gen.out;
     if !legacy {
         out.retain(|o| !is_legacy(o));
     }
+    // The demo's generators name their hosts fs01 and web01.
     for obs in &mut out {
         obs.host.clone_from(&name);
     }
@@ -176,16 +178,15 @@ const WINDOWS_PROGRAMS: &[&str] = &[
 
 /// The programs a production server runs on its own: each host runs its own
 /// subset (half to all of `programs`) a few times a day.
-fn background_programs(gen: &mut Generator, source: &str, programs: &[&str]) {
+fn background_programs(gen: &mut Generator, host: &str, source: &str, programs: &[&str]) {
     use crate::observation::ExecRun;
-    let host = gen.out.first().map(|o| o.host.clone()).unwrap_or_default();
     let mine: Vec<&str> = programs.iter().copied().filter(|_| gen.chance(0.75)).collect();
     for day in 0..gen.days {
         for program in &mine {
             for _ in 0..gen.between(1, 6) {
                 let time = gen.time_on(day, 0, 24);
                 let run = ExecRun { image: program.to_string(), argv: vec![program.to_string()], parent: None };
-                gen.push(Observation::new(time, &host, source, Event::Exec(run)));
+                gen.push(Observation::new(time, host, source, Event::Exec(run)));
             }
         }
     }
