@@ -78,7 +78,7 @@ int BPF_PROG(temper_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	event->argv_len = 0;
 	if (len > 0 && bpf_probe_read_user(event->argv, len, (const void *)start) == 0)
 		event->argv_len = len;
-	bpf_ringbuf_submit(event, wakeup_flags(&exec_events));
+	bpf_ringbuf_submit(event, wakeup_flags_reserved(&exec_events, sizeof(*event)));
 	return 0;
 }
 

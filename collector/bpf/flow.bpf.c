@@ -16,7 +16,8 @@
  *   - each new UDP flow (either direction, once), and the datagrams of
  *     Kerberos over UDP port 88;
  *   - FIN and RST of a TCP flow that had a record, so user space closes it.
- * Bulk data never matches: it costs one header parse and one map lookup.
+ * Bulk data never matches: it costs one header parse and one map lookup
+ * per packet, and the bare ACKs coming back only the parse.
  *
  * Bounded: at most FLOW_BUDGET bytes per flow, and a per-CPU token bucket
  * (RATE_BYTES per second, BURST_BYTES deep) for everything; a record that
@@ -169,7 +170,8 @@ struct packet {
 	__u16 src_port;
 	__u16 dst_port;
 	__u32 seq;
-	/* Offset of the payload from the start of the packet, and its length. */
+	/* Offset of the payload from the network header until locate_payload()
+	 * makes it from the start of the packet; and its length. */
 	__u32 payload_at;
 	__u32 payload_len;
 	__u8 src[16];
@@ -231,7 +233,7 @@ static __always_inline int load_net(struct __sk_buff *skb, __u32 at, void *to, _
 
 /* Network and transport headers (read relative to the network header: the
  * stack keeps them in the linear part); 0 when the packet is not TCP or UDP
- * over IP, or comes from an interface user space did not describe. */
+ * over IP. */
 static __always_inline int parse(struct __sk_buff *skb, struct work *w)
 {
 	struct packet *p = &w->p;
@@ -281,15 +283,24 @@ static __always_inline int parse(struct __sk_buff *skb, struct work *w)
 	} else {
 		return 0;
 	}
+	p->src_port = ((__u16)th[0] << 8) | th[1];
+	p->dst_port = ((__u16)th[2] << 8) | th[3];
+	/* The IP length, not skb->len: Ethernet pads short frames. */
+	p->payload_len = total > p->payload_at ? total - p->payload_at : 0;
+	return 1;
+}
+
+/* Makes payload_at count from the start of the packet, where
+ * bpf_skb_load_bytes reads; 0 when the packet comes from an interface user
+ * space did not describe. Only packets whose payload is read pay for this
+ * map lookup, not every SYN, FIN and ACK. */
+static __always_inline int locate_payload(struct __sk_buff *skb, struct packet *p)
+{
 	__u32 ifindex = skb->ifindex;
 	__u32 *link = bpf_map_lookup_elem(&link_header_len, &ifindex);
 	if (!link)
 		return 0;
 	p->payload_at += *link;
-	p->src_port = ((__u16)th[0] << 8) | th[1];
-	p->dst_port = ((__u16)th[2] << 8) | th[3];
-	/* The IP length, not skb->len: Ethernet pads short frames. */
-	p->payload_len = total > p->payload_at - *link ? total - (p->payload_at - *link) : 0;
 	return 1;
 }
 
@@ -442,7 +453,8 @@ static __always_inline int emit(struct __sk_buff *skb, const struct packet *p, _
 	__u64 size = RECORD_HEADER_LEN + (__u64)r->copied;
 	if (size > sizeof(*r))
 		return 0;
-	if (bpf_ringbuf_output(&flow_events, r, size, wakeup_flags(&flow_events))) {
+	if (bpf_ringbuf_output(&flow_events, r, size,
+			       wakeup_flags_before(bpf_ringbuf_query(&flow_events, BPF_RB_AVAIL_DATA), size))) {
 		count_lost();
 		return 0;
 	}
@@ -460,6 +472,8 @@ static __always_inline void on_udp(struct __sk_buff *skb, struct work *w, __u8 e
 {
 	struct packet *p = &w->p;
 	struct flow_key *key = &w->key;
+	if (!locate_payload(skb, p))
+		return;
 	flow_key_of(p, key);
 	int kerberos = p->src_port == KERBEROS_PORT || p->dst_port == KERBEROS_PORT;
 	__u32 copy = kerberos ? p->payload_len : 0;
@@ -486,21 +500,28 @@ static __always_inline void on_udp(struct __sk_buff *skb, struct work *w, __u8 e
 static __always_inline void on_tcp(struct __sk_buff *skb, struct work *w, __u8 egress)
 {
 	struct packet *p = &w->p;
+	__u8 flags = p->tcp_flags;
+	/* A bare ACK has nothing to read and closes nothing: most packets of
+	 * a connection's setup and teardown, and of a transfer's way back. */
+	if (!(flags & (TCP_SYN | TCP_FIN | TCP_RST)) && p->payload_len == 0)
+		return;
 	struct flow_key *key = &w->key;
 	struct flow_state *fresh = &w->fresh;
 	int dir = flow_key_of(p, key);
-	__u8 flags = p->tcp_flags;
-	struct flow_state *s = bpf_map_lookup_elem(&flows, key);
 	if (flags & TCP_SYN) {
-		if (!s) {
-			/* SYN from the client, SYN+ACK from the server. */
-			int sender_is_client = !(flags & TCP_ACK);
+		/* The client's SYN starts the flow; a retransmitted one starts it
+		 * again, which loses nothing since no data has flowed. The
+		 * server's SYN+ACK is not looked up: a flow whose SYN came before
+		 * the program was attached starts at its first payload, with its
+		 * client left for user space to infer. */
+		if (!(flags & TCP_ACK)) {
 			__builtin_memset(fresh, 0, sizeof(*fresh));
-			fresh->client = (sender_is_client == (dir == 0)) ? 1 : 2;
+			fresh->client = dir == 0 ? 1 : 2;
 			bpf_map_update_elem(&flows, key, fresh, BPF_ANY);
 		}
 		return;
 	}
+	struct flow_state *s = bpf_map_lookup_elem(&flows, key);
 	if (!s && p->payload_len >= 8) {
 		/* A flow that began before the program was attached. */
 		__builtin_memset(fresh, 0, sizeof(*fresh));
@@ -512,12 +533,16 @@ static __always_inline void on_tcp(struct __sk_buff *skb, struct work *w, __u8 e
 	if (flags & (TCP_FIN | TCP_RST)) {
 		if (s->reported)
 			emit(skb, p, KIND_CONTROL, from_client(s, dir), 0, 0, egress);
-		if (flags & TCP_RST) {
+		/* A flow nothing was read from is forgotten at its first bare
+		 * FIN, so the map holds live connections rather than every
+		 * recent one, and a connect storm does not churn it through
+		 * LRU eviction. Data after a half-close starts a new entry. */
+		if ((flags & TCP_RST) || (!s->reported && p->payload_len == 0)) {
 			bpf_map_delete_elem(&flows, key);
 			return;
 		}
 	}
-	if (p->payload_len == 0 || s->copied >= FLOW_BUDGET)
+	if (p->payload_len == 0 || s->copied >= FLOW_BUDGET || !locate_payload(skb, p))
 		return;
 	__u32 budget = FLOW_BUDGET - s->copied;
 	int d = dir & 1;

@@ -12,7 +12,6 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_core_read.h>
 #include "ring_wakeup.h"
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
@@ -66,10 +65,25 @@ struct {
 	__type(value, struct connector);
 } connecting SEC(".maps");
 
+/* A v6 address, read a 32-bit word at a time: tp_btf arguments are BTF
+ * pointers the program may load from directly, but only in loads no wider
+ * than the field's element. */
+static __always_inline void copy_in6(__u8 *to, const struct in6_addr *from)
+{
+	__u32 *words = (__u32 *)to;
+	words[0] = from->in6_u.u6_addr32[0];
+	words[1] = from->in6_u.u6_addr32[1];
+	words[2] = from->in6_u.u6_addr32[2];
+	words[3] = from->in6_u.u6_addr32[3];
+}
+
+/* Fields are read directly, not with BPF_CORE_READ: this runs on every
+ * state change of every socket, and a probe_read helper call per field
+ * was most of its cost during a connect storm. */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(temper_tcp, const struct sock *sk, const int old, const int new)
 {
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
 	__u64 sock = (__u64)sk;
 
@@ -91,18 +105,19 @@ int BPF_PROG(temper_tcp, const struct sock *sk, const int old, const int new)
 		return 0;
 	}
 	__builtin_memset(event, 0, sizeof(*event));
+	const struct sock_common *common = &sk->__sk_common;
 	event->boot_ns = bpf_ktime_get_boot_ns();
-	event->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	event->family = common->skc_family;
 	/* skc_num is in host order, skc_dport in network order. */
-	event->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	event->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	event->local_port = common->skc_num;
+	event->peer_port = bpf_ntohs(common->skc_dport);
 	event->outbound = old == TCP_SYN_SENT;
 	if (event->family == AF_INET6) {
-		BPF_CORE_READ_INTO(&event->local_addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&event->peer_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		copy_in6(event->local_addr, &common->skc_v6_rcv_saddr);
+		copy_in6(event->peer_addr, &common->skc_v6_daddr);
 	} else {
-		BPF_CORE_READ_INTO((__u32 *)event->local_addr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)event->peer_addr, sk, __sk_common.skc_daddr);
+		*(__u32 *)event->local_addr = common->skc_rcv_saddr;
+		*(__u32 *)event->peer_addr = common->skc_daddr;
 	}
 	if (event->outbound) {
 		struct connector *who = bpf_map_lookup_elem(&connecting, &sock);
@@ -112,7 +127,7 @@ int BPF_PROG(temper_tcp, const struct sock *sk, const int old, const int new)
 			bpf_map_delete_elem(&connecting, &sock);
 		}
 	}
-	bpf_ringbuf_submit(event, wakeup_flags(&tcp_events));
+	bpf_ringbuf_submit(event, wakeup_flags_reserved(&tcp_events, sizeof(*event)));
 	return 0;
 }
 
