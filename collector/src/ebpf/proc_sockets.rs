@@ -1,4 +1,5 @@
-//! Who owns a listening socket, from `/proc`: `/proc/net/tcp{,6}` maps a
+//! Who owns a listening socket, from `/proc` (the fallback where sock_diag,
+//! linux/socket_diag.rs, is unavailable): `/proc/net/tcp{,6}` maps a
 //! listening port to a socket inode, and `/proc/PID/fd/*` links
 //! (`socket:[INODE]`) map the inode to a process. Inbound accepts fire in
 //! softirq context, so this, not the running task, names their process.

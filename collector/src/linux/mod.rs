@@ -15,6 +15,8 @@ pub mod nfs_exports;
 mod reader;
 pub mod samba_audit;
 pub mod samba_shares;
+#[cfg(target_os = "linux")]
+mod socket_diag;
 pub mod sshd_settings;
 pub mod systemd_units;
 pub mod timezone;

@@ -23,26 +23,32 @@ fn run(program: &str, args: &[&str]) -> Option<String> {
     Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// Listening ports of `transport` (`tcp` or `udp`) and the process holding each socket.
 /// Ports with a listening (TCP) or bound, unconnected (UDP) socket,
-/// kernel sockets (NFS, WireGuard) included: only the tables are read.
+/// kernel sockets (NFS, WireGuard) included: only the socket tables are read.
 pub fn listening_ports(transport: &str) -> std::collections::HashSet<u16> {
-    let state = if transport == "udp" { UDP_UNCONNECTED } else { TCP_LISTEN };
-    [format!("/proc/net/{transport}"), format!("/proc/net/{transport}6")]
-        .iter()
-        .filter_map(|table| read(table))
-        .flat_map(|text| listening_inodes(&text, state).into_keys())
-        .collect()
+    bound_sockets(transport).into_iter().map(|(port, _)| port).collect()
 }
 
-pub fn listener_owners(transport: &str) -> HashMap<u16, ProcessRef> {
-    let state = if transport == "udp" { UDP_UNCONNECTED } else { TCP_LISTEN };
-    let mut inodes: HashMap<u64, u16> = HashMap::new();
-    for table in [format!("/proc/net/{transport}"), format!("/proc/net/{transport}6")] {
-        if let Some(text) = read(&table) {
-            inodes.extend(listening_inodes(&text, state).into_iter().map(|(port, inode)| (inode, port)));
+/// (port, socket inode) of listening (TCP) or bound, unconnected (UDP)
+/// sockets: from sock_diag, else from the /proc tables.
+fn bound_sockets(transport: &str) -> Vec<(u16, u64)> {
+    match super::socket_diag::bound_sockets(transport) {
+        Ok(sockets) => sockets,
+        Err(e) => {
+            tracing::debug!(transport, "sock_diag unavailable ({e}); reading /proc/net/{transport}");
+            let state = if transport == "udp" { UDP_UNCONNECTED } else { TCP_LISTEN };
+            [format!("/proc/net/{transport}"), format!("/proc/net/{transport}6")]
+                .iter()
+                .filter_map(|table| read(table))
+                .flat_map(|text| listening_inodes(&text, state))
+                .collect()
         }
     }
+}
+
+/// Listening ports of `transport` (`tcp` or `udp`) and the process holding each socket.
+pub fn listener_owners(transport: &str) -> HashMap<u16, ProcessRef> {
+    let inodes: HashMap<u64, u16> = bound_sockets(transport).into_iter().map(|(port, inode)| (inode, port)).collect();
     let mut owners = HashMap::new();
     let Ok(processes) = std::fs::read_dir("/proc") else { return owners };
     for process in processes.flatten() {
