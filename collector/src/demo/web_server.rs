@@ -123,6 +123,15 @@ fn inventory_items(day: i64) -> Vec<InventoryItem> {
     ] {
         items.push(InventoryItem::new(Cat::Account, account).with_attr("shell", shell));
     }
+    // A build toolchain the image was made with and nothing runs.
+    for program in ["gcc", "make", "gdb"] {
+        items.push(
+            InventoryItem::new(Cat::Feature, program)
+                .with_attr("kind", "program")
+                .with_attr("path", format!("/usr/bin/{program}"))
+                .with_attr("enabled", true),
+        );
+    }
     if day >= 36 {
         items.push(listener("grafana:9443", 9443, "tcp", "grafana").with_attr("tls", true));
         items.push(InventoryItem::new(Cat::Service, "grafana-server").with_attr("state", "running"));

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod auth_log;
+pub mod installed_programs;
 #[cfg(target_os = "linux")]
 pub mod interfaces;
 pub mod kernel_modules;

@@ -123,6 +123,9 @@ pub fn read_inventory(host: &str) -> Observation {
     if let Some(passwd) = read("/etc/passwd") {
         items.extend(accounts::login_accounts(&passwd));
     }
+    let program_dirs: Vec<&std::path::Path> =
+        installed_programs::PROGRAM_DIRS.iter().map(std::path::Path::new).collect();
+    items.extend(installed_programs::installed_programs(&program_dirs));
     if let Some(sshd) = run("sshd", &["-T"]).or_else(|| run("/usr/sbin/sshd", &["-T"])) {
         items.extend(sshd_settings::sshd_settings(&sshd));
     }
