@@ -74,6 +74,16 @@ fn check_rule(rule: &Rule) -> Result<(), String> {
         (_, false) => {}
     }
     check_render(&rule.render)?;
+    let named = rule.references.ids().iter().any(|(_, id)| id.is_some_and(|i| !i.trim().is_empty()));
+    match (named, rule.references.none.as_deref().map(str::trim)) {
+        (false, None | Some("")) => {
+            return Err(
+                "[references] names no CIS, ComplianceAsCode or STIG id and does not say why (`none = \"...\"`)".into(),
+            )
+        }
+        (true, Some(_)) => return Err("[references] names an id and also says there is none".into()),
+        _ => {}
+    }
     match &rule.shape {
         ShapeSpec::MinVersion { protocol, target, ceiling, ignore, .. } => {
             let parse = |v: &str| Negotiated::parse(*protocol, v);
@@ -202,5 +212,16 @@ mod tests {
         assert!(Catalog::from_sources([("win-smb1-server.toml".to_string(), unknown_key)]).is_err());
         let misnamed = Catalog::from_sources([("other.toml".to_string(), good.to_string())]).unwrap_err();
         assert!(misnamed.to_string().contains("does not match its file name"));
+
+        // References: ids, or a reason there are none; never an empty block, never both.
+        let (start, end) = (good.find("[references]\n").unwrap(), good.find("\n[setting]").unwrap());
+        let with_refs = |block: &str| format!("{}[references]\n{block}{}", &good[..start], &good[end..]);
+        let load = |text: String| Catalog::from_sources([("win-smb1-server.toml".to_string(), text)]);
+        assert!(load(with_refs("stig = \"WN22-00-000390\"\n")).is_ok());
+        assert!(load(with_refs("none = \"none known\"\n")).is_ok());
+        let silent = load(with_refs("")).unwrap_err();
+        assert!(silent.to_string().contains("does not say why"), "{silent}");
+        let both = load(with_refs("stig = \"WN22-00-000390\"\nnone = \"none known\"\n")).unwrap_err();
+        assert!(both.to_string().contains("also says there is none"), "{both}");
     }
 }

@@ -70,15 +70,13 @@ pub fn markdown(catalog: &Catalog) -> String {
             }
             _ => {}
         }
-        for (name, value) in
-            [("CIS", &r.references.cis), ("ComplianceAsCode", &r.references.cac), ("STIG", &r.references.stig)]
-        {
+        for (name, value) in r.references.ids() {
             if let Some(v) = value {
                 writeln!(out, "- {name}: {}", md(v)).unwrap();
             }
         }
-        if r.references.cis.is_none() && r.references.cac.is_none() && r.references.stig.is_none() {
-            writeln!(out, "- References: none exists for this setting").unwrap();
+        if let Some(none) = &r.references.none {
+            writeln!(out, "- References: {}", md(none)).unwrap();
         }
     }
     out

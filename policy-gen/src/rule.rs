@@ -41,6 +41,15 @@ pub struct References {
     /// ComplianceAsCode rule id.
     pub cac: Option<String>,
     pub stig: Option<String>,
+    /// Why the rule names no benchmark id: said, so an empty block is never
+    /// mistaken for a reference nobody looked up.
+    pub none: Option<String>,
+}
+
+impl References {
+    pub fn ids(&self) -> [(&'static str, Option<&str>); 3] {
+        [("CIS", self.cis.as_deref()), ("ComplianceAsCode", self.cac.as_deref()), ("STIG", self.stig.as_deref())]
+    }
 }
 
 /// The setting a rule enforces, as a reviewer reads it.
