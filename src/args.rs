@@ -370,6 +370,10 @@ pub struct ApplyArgs {
     /// Apply without checking that this host fits the bundle's role (no profile of it yet).
     #[arg(long)]
     pub no_fit: bool,
+    /// The host in the profile that is this machine, whose fit is checked [default: this
+    /// machine's name, as `temper observe` records it].
+    #[arg(long, conflicts_with = "no_fit")]
+    pub host: Option<String>,
     /// Where staged bundles and the pending apply live [default: /var/lib/temper, or ROOT/var/lib/temper with --root].
     #[arg(long)]
     pub state_dir: Option<PathBuf>,

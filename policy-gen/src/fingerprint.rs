@@ -32,6 +32,14 @@ pub struct RoleDifference {
     pub role: String,
 }
 
+impl RoleDifference {
+    /// The target is another kind of host (OS family or domain role), not
+    /// the same kind with more on it.
+    pub fn disqualifies(&self) -> bool {
+        self.what == "os" || self.what == "domain role"
+    }
+}
+
 impl RoleFingerprint {
     pub fn of(host: &HostView) -> RoleFingerprint {
         let active = |attrs: &serde_json::Map<String, serde_json::Value>| {

@@ -20,8 +20,16 @@ pub struct HostFit {
 }
 
 impl HostFit {
+    /// Nothing observed would break, and the target is the role's kind of host.
     pub fn fits(&self) -> bool {
-        self.breaks.is_empty()
+        self.breaks.is_empty() && self.disqualifying().next().is_none()
+    }
+
+    /// Differences no exception can cover: a bundle learned on Linux means
+    /// nothing on Windows, and one learned on a member server sets
+    /// domain-wide settings a domain controller must not take as they are.
+    pub fn disqualifying(&self) -> impl Iterator<Item = &RoleDifference> {
+        self.differences.iter().filter(|d| d.disqualifies())
     }
 }
 

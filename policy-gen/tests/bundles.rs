@@ -149,4 +149,12 @@ fn fit_names_what_a_target_has_that_the_role_had_not_and_what_would_break() {
         differences.contains(&"share finance".to_string()) && differences.contains(&"listener tcp/8080".to_string()),
         "{differences:?}"
     );
+    assert_eq!(f.disqualifying().count(), 0, "more shares and listeners: the same kind of host");
+
+    // A Linux web server is not a Windows file server with more on it.
+    let linux = build_profile(&dir.path().join("web.db"), &temper_collector::demo::fleet_host(7, 1, 30));
+    let fits = temper_policy::fit::fit(&verified.payload, &Catalog::embedded().unwrap(), &linux, None).unwrap();
+    assert!(!fits[0].fits());
+    let kinds: Vec<String> = fits[0].disqualifying().map(|d| format!("{} {} {}", d.what, d.target, d.role)).collect();
+    assert_eq!(kinds, ["os linux windows"]);
 }

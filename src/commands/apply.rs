@@ -78,24 +78,52 @@ pub fn run(profile: Option<PathBuf>, args: &ApplyArgs) -> anyhow::Result<()> {
             ));
         }
         let target = Profile::open(&profile_path)?;
-        let fits = temper_policy::fit::fit(payload, &Catalog::embedded()?, &target, None)?;
-        let broken: Vec<&temper_policy::fit::HostFit> = fits.iter().filter(|f| !f.fits()).collect();
-        if !broken.is_empty() {
-            for f in &broken {
-                for b in &f.breaks {
-                    println!("{}", comment_text(&format!("would break on {}: {} {}", f.host, b.rule, b.setting)));
-                }
+        // Only this machine: a profile may hold its peers too, and their fit is not this apply's.
+        let host = args.host.clone().unwrap_or_else(this_host);
+        let fits = temper_policy::fit::fit(payload, &Catalog::embedded()?, &target, Some(&host))?;
+        let Some(fit) = fits.first() else {
+            return Err(fail(
+                BAD_INPUT,
+                comment_text(&format!(
+                    "the profile at {} has no host {host} to check the fit of: observe this host into it, pass --host, or --no-fit",
+                    profile_path.display()
+                )),
+            ));
+        };
+        if !fit.fits() {
+            for d in fit.disqualifying() {
+                println!(
+                    "{}",
+                    comment_text(&format!(
+                        "{host} is not the role's kind: {} {} (the role: {})",
+                        d.what, d.target, d.role
+                    ))
+                );
+            }
+            for b in &fit.breaks {
+                println!("{}", comment_text(&format!("would break on {host}: {} {}", b.rule, b.setting)));
             }
             return Err(fail(
                 WOULD_BREAK,
                 "this host does not fit the bundle's role: nothing was changed (see `temper policy fit`)",
             ));
         }
-        println!("fits the role ({} host(s) of {} checked)", fits.len(), profile_path.display());
+        println!("{}", comment_text(&format!("{host} fits the role (profile {})", profile_path.display())));
     }
     let staging = state.join("apply").join(chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ").to_string());
     applying::extract(payload, &staging).map_err(|e| fail(BAD_INPUT, e))?;
     install(args, &staging, &state, bundle_path, &payload.host)
+}
+
+/// The name this machine's observations carry, as `temper observe` records it.
+#[cfg(target_os = "linux")]
+fn this_host() -> String {
+    super::observe_linux::host_name()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn this_host() -> String {
+    std::env::var("COMPUTERNAME").unwrap_or_default().to_ascii_lowercase()
 }
 
 #[cfg(unix)]

@@ -163,14 +163,24 @@ pub fn fit(profile_path: &Path, file: &Path, trust: &TrustArgs, host: Option<&st
     if json {
         println!(
             "{}",
-            serde_json::json!({ "bundle": file.display().to_string(), "role": bundle.payload.host, "hosts": fits })
+            serde_json::json!({
+                "bundle": file.display().to_string(),
+                "role": bundle.payload.host,
+                "hosts": fits.iter().map(|f| serde_json::json!({
+                    "host": f.host, "fits": f.fits(), "differences": f.differences, "breaks": f.breaks,
+                })).collect::<Vec<_>>(),
+            })
         );
     } else {
         for f in &fits {
             let verdict = if f.fits() { "fits" } else { "does not fit" };
             println!("{}", comment_text(&format!("{} {verdict} the role of {}", f.host, bundle.payload.host)));
             for d in &f.differences {
-                println!("    {}", comment_text(&format!("{}: {} here, {} in the role", d.what, d.target, d.role)));
+                let kind = if d.disqualifies() { " (another kind of host)" } else { "" };
+                println!(
+                    "    {}",
+                    comment_text(&format!("{}: {} here, {} in the role{kind}", d.what, d.target, d.role))
+                );
             }
             for b in &f.breaks {
                 let subject = b.subject.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
@@ -185,7 +195,7 @@ pub fn fit(profile_path: &Path, file: &Path, trust: &TrustArgs, host: Option<&st
     if broken > 0 {
         return Err(fail(
             WOULD_BREAK,
-            format!("{broken} host(s) do not fit the role: the bundle would break their observed use"),
+            format!("{broken} host(s) do not fit the role: another kind of host, or the bundle would break their observed use"),
         ));
     }
     Ok(())

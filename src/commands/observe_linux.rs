@@ -178,7 +178,7 @@ fn samba_audit_source(settings: &ObserveSettings) -> Option<(LogSource, bool)> {
     Some((source, configured))
 }
 
-fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_ascii_lowercase();
     if name.is_empty() {
         "unknown".into()
