@@ -40,8 +40,18 @@ impl Setup {
 
     fn apply(&self, root: &str, extra: &[&str]) -> Run {
         // The profile this host was observed into (apply's default is the observer's).
-        let mut args =
-            vec!["--profile", "temper.db", "apply", "web.bundle", "--trusted-key", "release.pub", "--root", root];
+        let mut args = vec![
+            "--profile",
+            "temper.db",
+            "apply",
+            "web.bundle",
+            "--trusted-key",
+            "release.pub",
+            "--root",
+            root,
+            "--host",
+            "web",
+        ];
         args.extend_from_slice(extra);
         temper(self.path(), &args)
     }
@@ -144,9 +154,124 @@ fn apply_refuses_modified_bundles_and_hosts_that_do_not_fit_and_dry_run_changes_
     ok(s.path(), &["--profile", "other.db", "import", "jsonl", "b.jsonl"]);
     let misfit = temper(
         s.path(),
-        &["--profile", "other.db", "apply", "web.bundle", "--trusted-key", "release.pub", "--root", "r"],
+        &[
+            "--profile",
+            "other.db",
+            "apply",
+            "web.bundle",
+            "--trusted-key",
+            "release.pub",
+            "--root",
+            "r",
+            "--host",
+            "web",
+        ],
     );
     assert_eq!(misfit.code, 8, "{}\n{}", misfit.stdout, misfit.stderr);
     assert!(misfit.stdout.contains("would break on web: linux-nftables-inbound-allowlist"), "{}", misfit.stdout);
     assert_eq!(snapshot(&root), before, "nothing was changed");
+
+    // The same use on a Windows host: another kind of host, whatever it uses.
+    let windows = linux_web_observations().replace(r#""attrs":{"value":"linux"}"#, r#""attrs":{"value":"windows"}"#);
+    assert_ne!(windows, linux_web_observations());
+    std::fs::write(s.path().join("w.jsonl"), windows).unwrap();
+    ok(s.path(), &["--profile", "windows.db", "import", "jsonl", "w.jsonl"]);
+    let args = ["apply", "web.bundle", "--trusted-key", "release.pub", "--root", "r"];
+    let other_kind = temper(s.path(), &[&["--profile", "windows.db"], &args[..], &["--host", "web"]].concat());
+    assert_eq!(other_kind.code, 8, "{}\n{}", other_kind.stdout, other_kind.stderr);
+    assert!(
+        other_kind.stdout.contains("web is not the role's kind: os windows (the role: linux)"),
+        "{}",
+        other_kind.stdout
+    );
+
+    // Without --host the fit is this machine's, and the profile has no host of its name.
+    let unnamed = temper(s.path(), &[&["--profile", "temper.db"], &args[..]].concat());
+    assert_eq!(unnamed.code, 3, "{}\n{}", unnamed.stdout, unnamed.stderr);
+    assert!(unnamed.stderr.contains("has no host"), "{}", unnamed.stderr);
+    assert_eq!(snapshot(&root), before, "nothing was changed");
+}
+
+/// Every entry below `dir`: files by content, links by target, so a tree
+/// compares equal only when nothing in it was added, removed or changed.
+fn tree(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(at) = stack.pop() {
+        for entry in std::fs::read_dir(&at).unwrap().flatten() {
+            let path = entry.path();
+            let name = path.strip_prefix(dir).unwrap().display().to_string();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_symlink() {
+                out.push((name, format!("-> {}", std::fs::read_link(&path).unwrap().display())));
+            } else if meta.is_dir() {
+                stack.push(path);
+            } else if meta.is_file() {
+                let bytes = std::fs::read(&path).unwrap();
+                out.push((name, format!("{} bytes, {:x}", bytes.len(), fingerprint(&bytes))));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A content fingerprint for comparing trees (not a security hash).
+fn fingerprint(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// On the live system install.sh validates with the real tools before it
+/// reloads anything. Here sshd -t rejects the configuration: every file
+/// the apply had replaced or added is restored or removed, nothing was
+/// reloaded, and apply exits 11. It runs in private mount and network
+/// namespaces, over a copy of /etc, with systemd out of reach, so this
+/// machine's own configuration is never touched.
+#[test]
+fn a_failed_validation_restores_every_file_and_refuses() {
+    let sshd = ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).exists());
+    if !usable("unshare", true) || !usable(sshd.unwrap_or("sshd"), false) || !usable("nft", true) {
+        return;
+    }
+    let s = Setup::new();
+    let etc = s.path().join("etc");
+    let copied = std::process::Command::new("cp").arg("-a").arg("/etc").arg(&etc).status().unwrap();
+    assert!(copied.success());
+    std::fs::create_dir_all(etc.join("ssh")).unwrap();
+    // A directive sshd does not know: the configuration no longer validates.
+    let mut config = std::fs::read_to_string(etc.join("ssh/sshd_config")).unwrap_or_default();
+    config.push_str("\nNotAnOptionTemperKnows yes\n");
+    std::fs::write(etc.join("ssh/sshd_config"), config).unwrap();
+    let before = tree(&etc);
+    let (backups, state, empty) = (s.path().join("backups"), s.path().join("state"), s.path().join("empty"));
+    for dir in [&backups, &state, &empty] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+
+    let script = r#"set -e
+mount --bind "$1" /etc
+mkdir -p /var/backups
+mount --bind "$2" /var/backups
+if [ -d /run/systemd ]; then mount --bind "$3" /run/systemd; fi
+shift 3
+exec "$@""#;
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "--net", "sh", "-c", script, "sh"])
+        .args([&etc, &backups, &empty])
+        .arg(env!("CARGO_BIN_EXE_temper"))
+        .args(["--profile", "temper.db", "apply", "web.bundle", "--trusted-key", "release.pub", "--host", "web"])
+        .arg("--state-dir")
+        .arg(&state)
+        .current_dir(s.path())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(11), "{stdout}\n{stderr}");
+    assert!(stderr.contains("sshd -t rejected the configuration"), "{stderr}");
+    assert!(stdout.contains("installed /etc/ssh/sshd_config.d/00-temper.conf"), "it had installed: {stdout}");
+    assert_eq!(tree(&etc), before, "every file is back as it was");
+    assert!(!stdout.contains("rollback script:"), "a refused apply leaves no rollback to run");
 }

@@ -11,22 +11,6 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
 
-fn usable(tool: &str, needs_root: bool) -> bool {
-    let found =
-        Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success());
-    let root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    let reason = if !found {
-        format!("{tool} is not installed")
-    } else if needs_root && !root {
-        format!("{tool} needs root")
-    } else {
-        return true;
-    };
-    assert!(std::env::var("TEMPER_REQUIRE_LIVE").as_deref() != Ok("1"), "TEMPER_REQUIRE_LIVE=1 but {reason}");
-    eprintln!("skipped: {reason}");
-    false
-}
-
 fn findings(stdout: &str) -> Vec<Value> {
     let v: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     v["findings"].as_array().unwrap().clone()

@@ -584,3 +584,82 @@ fn collector_health_shows_the_gap_and_the_lossy_days_behind_insufficient() {
     let report = temper_policy::report::markdown(&policy);
     assert!(report.contains("| web | ebpf | 25 | 31 | 2026-10-11 → 2026-10-15, 2026-10-31 | 2 | 20 |"), "{report}");
 }
+
+#[test]
+fn client_schannel_llmnr_netbios_and_incoming_ntlm_decide_from_what_was_negotiated() {
+    let mut obs = windows_host("app01", 30, "member_server");
+    for d in 0..30 {
+        // This host connects to an old appliance over TLS 1.0, every day.
+        obs.push(
+            protocol("app01", at(d, 9), Negotiated::Tls(TlsVersion::Tls10), 443, 20)
+                .with_role(Role::Client)
+                .with_local(Endpoint::new(ip(1), 50_000))
+                .with_peer(Endpoint::new(ip(20), 443)),
+        );
+        // Clients authenticate to it with NTLMv2; LLMNR queries reach it.
+        obs.push(protocol("app01", at(d, 10), Negotiated::Ntlm(NtlmVersion::NtlmV2), 445, 21));
+        obs.push(connection("app01", at(d, 11), Transport::Udp, 5355, 22));
+    }
+    let policy = policy_of(&obs);
+    assert_eq!(state(&policy, "win-schannel-tls10-client", None), State::Exception);
+    assert_eq!(state(&policy, "win-schannel-tls11-client", None), State::Enforce, "no TLS 1.1 client use");
+    // A server-side TLS 1.0 use is not a client's: the client rule reads the role.
+    assert_eq!(state(&policy, "win-schannel-tls10-server", None), State::Enforce);
+    assert_eq!(state(&policy, "win-schannel-ssl30-server", None), State::Enforce);
+    assert_eq!(state(&policy, "win-llmnr-off", None), State::Exception);
+    assert_eq!(state(&policy, "win-netbios-nodetype", None), State::Enforce, "no NetBIOS traffic");
+    let ntlm = decision(&policy, "win-ntlm-restrict-incoming", None);
+    assert_eq!(ntlm.state, State::Exception, "clients authenticate with NTLM: {}", ntlm.reason);
+    let witnesses = serde_json::to_string(&ntlm.usage).unwrap();
+    assert!(witnesses.contains(&ip(21).to_string()), "the exception names the NTLM client: {witnesses}");
+}
+
+#[test]
+fn compilers_and_interpreters_are_flagged_only_when_installed_and_never_run() {
+    let mut obs = linux_host("build", 30);
+    let program = |name: &str| {
+        InventoryItem::new(InventoryCategory::Feature, name)
+            .with_attr("kind", "program")
+            .with_attr("path", format!("/usr/bin/{name}"))
+            .with_attr("enabled", true)
+    };
+    obs.push(inventory("build", 0, vec![program("gcc"), program("make")]));
+    for d in 0..30 {
+        obs.push(
+            Observation::new(
+                at(d, 3),
+                "build",
+                "ebpf",
+                Event::Exec(ExecRun {
+                    image: "/usr/bin/make".into(),
+                    argv: vec!["make".into(), "-C".into(), "/srv/app".into()],
+                    parent: Some(ProcessRef::named("cron")),
+                }),
+            )
+            .with_user("deploy"),
+        );
+    }
+    let policy = policy_of(&obs);
+    let subjects: Vec<(String, State)> = policy
+        .decisions
+        .iter()
+        .filter(|d| d.rule == "linux-unused-compilers-interpreters")
+        .map(|d| (d.subject.clone().unwrap_or_default(), d.state))
+        .collect();
+    assert_eq!(
+        subjects,
+        [("program gcc".to_string(), State::Enforce), ("program make".to_string(), State::Exception)],
+        "only installed programs get a decision; make runs nightly"
+    );
+    // Every candidate is a program the Linux inventory looks for.
+    let catalog = Catalog::embedded().unwrap();
+    let rule = catalog.get("linux-unused-compilers-interpreters").unwrap();
+    let ShapeSpec::RemoveUnused { candidates, .. } = &rule.shape else { panic!("remove_unused") };
+    for candidate in candidates {
+        assert!(
+            temper_collector::linux::installed_programs::NOTABLE_PROGRAMS.contains(&candidate.name.as_str()),
+            "{} is a candidate the inventory never looks for",
+            candidate.name
+        );
+    }
+}

@@ -147,3 +147,21 @@ pub fn linux_web_observations() -> String {
     }
     lines.join("\n") + "\n"
 }
+
+/// Whether `tool` is installed (and this runs as root, when it must): skips
+/// with the reason, or fails under TEMPER_REQUIRE_LIVE=1.
+pub fn usable(tool: &str, needs_root: bool) -> bool {
+    let found =
+        Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success());
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let reason = if !found {
+        format!("{tool} is not installed")
+    } else if needs_root && !root {
+        format!("{tool} needs root")
+    } else {
+        return true;
+    };
+    assert!(std::env::var("TEMPER_REQUIRE_LIVE").as_deref() != Ok("1"), "TEMPER_REQUIRE_LIVE=1 but {reason}");
+    eprintln!("skipped: {reason}");
+    false
+}
