@@ -472,12 +472,16 @@ static __always_inline void on_udp(struct __sk_buff *skb, struct work *w, __u8 e
 {
 	struct packet *p = &w->p;
 	struct flow_key *key = &w->key;
-	if (!locate_payload(skb, p))
-		return;
 	flow_key_of(p, key);
 	int kerberos = p->src_port == KERBEROS_PORT || p->dst_port == KERBEROS_PORT;
 	__u32 copy = kerberos ? p->payload_len : 0;
 	struct flow_state *s = bpf_map_lookup_elem(&flows, key);
+	/* A known flow's datagrams are read only for Kerberos: the rest
+	 * return here, before the interface's header length is looked up. */
+	if (s && (!kerberos || s->copied >= FLOW_BUDGET))
+		return;
+	if (!locate_payload(skb, p))
+		return;
 	if (!s) {
 		struct flow_state *fresh = &w->fresh;
 		__builtin_memset(fresh, 0, sizeof(*fresh));
@@ -489,8 +493,6 @@ static __always_inline void on_udp(struct __sk_buff *skb, struct work *w, __u8 e
 		emit(skb, p, KIND_UDP_FLOW, 0, 0, copy, egress);
 		return;
 	}
-	if (!kerberos || s->copied >= FLOW_BUDGET)
-		return;
 	if (copy > FLOW_BUDGET - s->copied)
 		copy = FLOW_BUDGET - s->copied;
 	s->copied += copy;
