@@ -24,16 +24,17 @@ pub fn bound_sockets(transport: &str) -> io::Result<Vec<(u16, u64)>> {
     let mut socket = Socket::new(NETLINK_SOCK_DIAG)?;
     socket.bind_auto()?;
     socket.connect(&SocketAddr::new(0, 0))?;
-    let mut sockets = Vec::new();
+    let (mut sockets, mut buffer) = (Vec::new(), vec![0u8; 64 * 1024]);
     for (family, socket_id) in [(AF_INET, SocketId::new_v4()), (AF_INET6, SocketId::new_v6())] {
         let request =
             InetRequest { family, protocol, extensions: ExtensionFlags::empty(), states: states.clone(), socket_id };
-        dump(&socket, request, &mut sockets)?;
+        dump(&socket, request, &mut buffer, &mut sockets)?;
     }
     Ok(sockets)
 }
 
-fn dump(socket: &Socket, request: InetRequest, into: &mut Vec<(u16, u64)>) -> io::Result<()> {
+/// Sends one dump request and reads its replies through `buffer`.
+fn dump(socket: &Socket, request: InetRequest, buffer: &mut [u8], into: &mut Vec<(u16, u64)>) -> io::Result<()> {
     let mut header = NetlinkHeader::default();
     header.flags = NLM_F_REQUEST | NLM_F_DUMP;
     let mut message = NetlinkMessage::new(header, SockDiagMessage::InetRequest(request).into());
@@ -43,7 +44,6 @@ fn dump(socket: &Socket, request: InetRequest, into: &mut Vec<(u16, u64)>) -> io
     socket.send(&bytes, 0)?;
 
     // A dump arrives as datagrams of several messages each, up to a Done.
-    let mut buffer = vec![0u8; 64 * 1024];
     loop {
         let size = socket.recv(&mut &mut buffer[..], 0)?;
         let mut at = 0;
