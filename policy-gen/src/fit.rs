@@ -8,7 +8,7 @@ use crate::bundle::BundlePayload;
 use crate::catalog::Catalog;
 use crate::fingerprint::{RoleDifference, RoleFingerprint};
 use crate::host_view::HostView;
-use crate::simulate::{simulate, Break, SimulateError};
+use crate::simulate::{breaks_on, Break, SimulateError};
 use serde::Serialize;
 use temper_learner::Profile;
 
@@ -40,7 +40,6 @@ pub fn fit(
     target: &Profile,
     host: Option<&str>,
 ) -> Result<Vec<HostFit>, SimulateError> {
-    let breaks = simulate(&payload.policy, catalog, target, Some(&payload.host))?;
     let mut out = Vec::new();
     for record in target.hosts()? {
         if host.is_some_and(|h| h != record.host) {
@@ -50,7 +49,7 @@ pub fn fit(
         out.push(HostFit {
             host: view.name().to_string(),
             differences: payload.fingerprint.differences(&RoleFingerprint::of(&view)),
-            breaks: breaks.iter().filter(|b| b.host == view.name()).cloned().collect(),
+            breaks: breaks_on(&payload.policy, catalog, &payload.host, &view)?,
         });
     }
     Ok(out)

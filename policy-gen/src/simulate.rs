@@ -51,25 +51,37 @@ pub fn simulate(
     profile: &Profile,
     as_host: Option<&str>,
 ) -> Result<Vec<Break>, SimulateError> {
-    let ctx = ShapeContext { keep_accounts: &policy.parameters.keep_accounts };
     let mut breaks = Vec::new();
     for record in profile.hosts()? {
         let policy_host = as_host.unwrap_or(&record.host).to_string();
         let view = HostView::load(profile, record)?;
-        for d in policy.decisions_for(&policy_host).filter(|d| d.is_enforced_here()) {
-            let rule = catalog.get(&d.rule).ok_or_else(|| SimulateError::UnknownRule(d.rule.clone()))?;
-            let usage = breaking_usage(rule, d, &view, &ctx);
-            if !usage.is_empty() {
-                breaks.push(Break {
-                    host: view.name().to_string(),
-                    rule: d.rule.clone(),
-                    subject: d.subject.clone(),
-                    setting: d.setting.clone(),
-                    value: d.value.clone(),
-                    rejected_by: d.verdict.as_ref().filter(|v| !v.expired).map(|v| v.reviewer.clone()),
-                    usage,
-                });
-            }
+        breaks.extend(breaks_on(policy, catalog, &policy_host, &view)?);
+    }
+    Ok(breaks)
+}
+
+/// What the decisions `policy` holds for `policy_host` would break on `view`.
+pub fn breaks_on(
+    policy: &Policy,
+    catalog: &Catalog,
+    policy_host: &str,
+    view: &HostView,
+) -> Result<Vec<Break>, SimulateError> {
+    let ctx = ShapeContext { keep_accounts: &policy.parameters.keep_accounts };
+    let mut breaks = Vec::new();
+    for d in policy.decisions_for(policy_host).filter(|d| d.is_enforced_here()) {
+        let rule = catalog.get(&d.rule).ok_or_else(|| SimulateError::UnknownRule(d.rule.clone()))?;
+        let usage = breaking_usage(rule, d, view, &ctx);
+        if !usage.is_empty() {
+            breaks.push(Break {
+                host: view.name().to_string(),
+                rule: d.rule.clone(),
+                subject: d.subject.clone(),
+                setting: d.setting.clone(),
+                value: d.value.clone(),
+                rejected_by: d.verdict.as_ref().filter(|v| !v.expired).map(|v| v.reviewer.clone()),
+                usage,
+            });
         }
     }
     Ok(breaks)
