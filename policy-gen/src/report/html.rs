@@ -6,7 +6,7 @@
 use super::charts;
 use super::wording::{
     coverage_line, gaps_text, overflow_line, references, scanner_only_lines, shown_with_evidence, stale_line,
-    state_label, usage_counts, value_text, verdict_line, witness_assessment, witness_lists, Syntax, SHOWN_WITNESSES,
+    state_label, usage_counts, value_text, verdict_line, witness_assessment, witness_rows, Syntax, WitnessRow,
 };
 use crate::decision::{Decision, Scope, State, Usage};
 use crate::escape::html_text as h;
@@ -401,14 +401,14 @@ fn usage_evidence(w: &mut String, u: &Usage) {
     if !u.evidence_exact {
         writeln!(w, "<p class=\"warn\">{}</p>", overflow_line(u)).unwrap();
     }
-    let lists = witness_lists(u);
-    if lists.iter().all(|(_, l)| l.is_empty()) {
+    let rows = witness_rows(u);
+    if rows.is_empty() {
         return;
     }
     writeln!(w, "<table><tr><th>Who/what</th><th>Value</th><th>Count</th><th>First seen</th><th>Last seen</th><th>Assessment</th></tr>").unwrap();
-    for (label, list) in lists {
-        for witness in list.iter().take(SHOWN_WITNESSES) {
-            writeln!(
+    for row in rows {
+        match row {
+            WitnessRow::Shown { label, witness } => writeln!(
                 w,
                 "<tr><td>{label}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 h(&witness.value),
@@ -416,17 +416,12 @@ fn usage_evidence(w: &mut String, u: &Usage) {
                 witness.first_seen.format("%Y-%m-%d"),
                 witness.last_seen.format("%Y-%m-%d"),
                 witness_assessment(witness.state)
-            )
-            .unwrap();
+            ),
+            WitnessRow::More { label, hidden } => {
+                writeln!(w, "<tr><td>{label}</td><td colspan=\"5\">… {hidden} more in the policy file</td></tr>")
+            }
         }
-        if list.len() > SHOWN_WITNESSES {
-            writeln!(
-                w,
-                "<tr><td>{label}</td><td colspan=\"5\">… {} more in the policy file</td></tr>",
-                list.len() - SHOWN_WITNESSES
-            )
-            .unwrap();
-        }
+        .unwrap();
     }
     w.push_str("</table>\n");
 }

@@ -7,7 +7,7 @@ use crate::escape::markdown_text as md;
 use crate::policy::Policy;
 use crate::report::wording::{
     coverage_line, gaps_text, overflow_line, references, scanner_only_lines, shown_with_evidence, stale_line,
-    state_label, usage_counts, value_text, verdict_line, witness_assessment, witness_lists, Syntax, SHOWN_WITNESSES,
+    state_label, usage_counts, value_text, verdict_line, witness_assessment, witness_rows, Syntax, WitnessRow,
 };
 use std::fmt::Write;
 
@@ -258,15 +258,15 @@ fn write_usage(w: &mut String, u: &Usage) {
     if !u.evidence_exact {
         writeln!(w, "{}\n", overflow_line(u)).unwrap();
     }
-    let lists = witness_lists(u);
-    if lists.iter().all(|(_, l)| l.is_empty()) {
+    let rows = witness_rows(u);
+    if rows.is_empty() {
         return;
     }
     writeln!(w, "| Who/what | Value | Count | First seen | Last seen | Assessment |").unwrap();
     writeln!(w, "|---|---|---:|---|---|---|").unwrap();
-    for (label, list) in lists {
-        for witness in list.iter().take(SHOWN_WITNESSES) {
-            writeln!(
+    for row in rows {
+        match row {
+            WitnessRow::Shown { label, witness } => writeln!(
                 w,
                 "| {label} | {} | {} | {} | {} | {} |",
                 md(&witness.value),
@@ -274,12 +274,12 @@ fn write_usage(w: &mut String, u: &Usage) {
                 witness.first_seen.format("%Y-%m-%d"),
                 witness.last_seen.format("%Y-%m-%d"),
                 witness_assessment(witness.state)
-            )
-            .unwrap();
+            ),
+            WitnessRow::More { label, hidden } => {
+                writeln!(w, "| {label} | … {hidden} more in the policy file | | | | |")
+            }
         }
-        if list.len() > SHOWN_WITNESSES {
-            writeln!(w, "| {label} | … {} more in the policy file | | | | |", list.len() - SHOWN_WITNESSES).unwrap();
-        }
+        .unwrap();
     }
     writeln!(w).unwrap();
 }

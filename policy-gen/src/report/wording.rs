@@ -50,7 +50,7 @@ pub fn witness_assessment(state: Option<State>) -> &'static str {
 }
 
 /// Witnesses shown per list; the policy JSON keeps them all.
-pub const SHOWN_WITNESSES: usize = 15;
+const SHOWN_WITNESSES: usize = 15;
 
 /// How a report format writes observed text and the names of commands.
 pub struct Syntax {
@@ -123,8 +123,34 @@ pub fn overflow_line(u: &Usage) -> String {
 }
 
 /// A use's witnesses by kind, in the order the reports list them.
-pub fn witness_lists(u: &Usage) -> [(&'static str, &Vec<Witness>); 4] {
+fn witness_lists(u: &Usage) -> [(&'static str, &Vec<Witness>); 4] {
     [("Peer", &u.peers), ("User", &u.users), ("Process", &u.processes), ("What", &u.objects)]
+}
+
+/// One row of a use's witness table.
+pub enum WitnessRow<'a> {
+    Shown {
+        label: &'static str,
+        witness: &'a Witness,
+    },
+    /// How many more of the list the policy file holds.
+    More {
+        label: &'static str,
+        hidden: usize,
+    },
+}
+
+/// A use's witness table, list by list: at most [`SHOWN_WITNESSES`] of
+/// each, then a count of the rest. Empty when the use names no witness.
+pub fn witness_rows(u: &Usage) -> Vec<WitnessRow<'_>> {
+    let mut rows = Vec::new();
+    for (label, list) in witness_lists(u) {
+        rows.extend(list.iter().take(SHOWN_WITNESSES).map(|witness| WitnessRow::Shown { label, witness }));
+        if list.len() > SHOWN_WITNESSES {
+            rows.push(WitnessRow::More { label, hidden: list.len() - SHOWN_WITNESSES });
+        }
+    }
+    rows
 }
 
 /// `fact (N uses) by peer, peer` for each use only tagged scanners made.
