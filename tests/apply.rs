@@ -57,25 +57,37 @@ impl Setup {
     }
 }
 
-fn snapshot(root: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files = Vec::new();
-    for entry in walk(&root.join("etc")) {
-        files.push((entry.strip_prefix(root).unwrap().display().to_string(), std::fs::read(&entry).unwrap()));
-    }
-    files.sort();
-    files
+/// The staged tree's /etc, as [`tree`] reads it.
+fn snapshot(root: &Path) -> Vec<(String, Entry)> {
+    tree(&root.join("etc"))
 }
 
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+#[derive(Debug, PartialEq)]
+enum Entry {
+    File(Vec<u8>),
+    Link(std::path::PathBuf),
+}
+
+/// Every file (by content) and link (by target) below `dir`, so two reads
+/// compare equal only when nothing in it was added, removed or changed.
+fn tree(dir: &Path) -> Vec<(String, Entry)> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(at) = stack.pop() {
+        for entry in std::fs::read_dir(&at).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let name = path.strip_prefix(dir).unwrap().display().to_string();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_symlink() {
+                out.push((name, Entry::Link(std::fs::read_link(&path).unwrap())));
+            } else if meta.is_dir() {
+                stack.push(path);
+            } else if meta.is_file() {
+                out.push((name, Entry::File(std::fs::read(&path).unwrap())));
+            }
         }
     }
+    out.sort_by(|x, y| x.0.cmp(&y.0));
     out
 }
 
@@ -192,38 +204,6 @@ fn apply_refuses_modified_bundles_and_hosts_that_do_not_fit_and_dry_run_changes_
     assert_eq!(snapshot(&root), before, "nothing was changed");
 }
 
-/// Every entry below `dir`: files by content, links by target, so a tree
-/// compares equal only when nothing in it was added, removed or changed.
-fn tree(dir: &Path) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(at) = stack.pop() {
-        for entry in std::fs::read_dir(&at).unwrap().flatten() {
-            let path = entry.path();
-            let name = path.strip_prefix(dir).unwrap().display().to_string();
-            let meta = std::fs::symlink_metadata(&path).unwrap();
-            if meta.is_symlink() {
-                out.push((name, format!("-> {}", std::fs::read_link(&path).unwrap().display())));
-            } else if meta.is_dir() {
-                stack.push(path);
-            } else if meta.is_file() {
-                let bytes = std::fs::read(&path).unwrap();
-                out.push((name, format!("{} bytes, {:x}", bytes.len(), fingerprint(&bytes))));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-/// A content fingerprint for comparing trees (not a security hash).
-fn fingerprint(bytes: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
-}
-
 /// On the live system install.sh validates with the real tools before it
 /// reloads anything. Here sshd -t rejects the configuration: every file
 /// the apply had replaced or added is restored or removed, nothing was
@@ -232,8 +212,7 @@ fn fingerprint(bytes: &[u8]) -> u64 {
 /// machine's own configuration is never touched.
 #[test]
 fn a_failed_validation_restores_every_file_and_refuses() {
-    let sshd = ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).exists());
-    if !usable("unshare", true) || !usable(sshd.unwrap_or("sshd"), false) || !usable("nft", true) {
+    if !usable("unshare", true) || !usable(sshd_path().unwrap_or("sshd"), false) || !usable("nft", true) {
         return;
     }
     let s = Setup::new();

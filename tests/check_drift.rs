@@ -8,7 +8,6 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use std::path::Path;
 use std::process::Command;
 
 fn findings(stdout: &str) -> Vec<Value> {
@@ -26,7 +25,7 @@ fn status_of<'a>(findings: &'a [Value], what: &str) -> &'a str {
 
 #[test]
 fn check_reads_sshd_nftables_sysctl_and_modprobe_and_exits_10_on_drift() {
-    let sshd = ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).exists());
+    let sshd = sshd_path();
     if !usable(sshd.unwrap_or("sshd"), false) || !usable("nft", true) || !usable("unshare", true) {
         return;
     }

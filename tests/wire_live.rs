@@ -10,6 +10,7 @@ mod common;
 use common::peers::{
     free_port, run, self_signed, smbclient, smbd_conf, start_smbd, tls_handshake, wait_for_port, Server,
 };
+use common::sshd_path;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -226,7 +227,7 @@ fn samba_smb1_and_smb3_with_share_access() {
 
 #[test]
 fn openssh_algorithms_from_a_real_handshake() {
-    let sshd = ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).exists()).unwrap_or("sshd");
+    let sshd = sshd_path().unwrap_or("sshd");
     if !live(&["tcpdump", sshd, "ssh", "ssh-keygen", "timeout"]) {
         return;
     }

@@ -251,7 +251,7 @@ fn nftables_ruleset_passes_nft_check() {
 
 #[test]
 fn sshd_drop_in_passes_sshd_test_mode() {
-    let sshd = ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).exists());
+    let sshd = sshd_path();
     if !live_tool(sshd.unwrap_or("sshd"), false) {
         return;
     }

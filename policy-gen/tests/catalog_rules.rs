@@ -7,7 +7,6 @@ mod common;
 
 use common::*;
 use serde_json::json;
-use std::path::Path;
 use std::process::Command;
 use temper_collector::*;
 use temper_policy::rule::{Platform, ShapeSpec};
@@ -44,10 +43,6 @@ fn ssh(host: &str, when: chrono::DateTime<chrono::Utc>, cipher: &str, mac: &str,
         .with_detail("mac", mac)
         .with_detail("kex", "curve25519-sha256")
         .with_detail("host_key", "ssh-ed25519")
-}
-
-fn sshd_path() -> Option<&'static str> {
-    ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).exists())
 }
 
 #[test]

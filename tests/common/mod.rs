@@ -165,3 +165,8 @@ pub fn usable(tool: &str, needs_root: bool) -> bool {
     eprintln!("skipped: {reason}");
     false
 }
+
+/// Where sshd is installed (it is not on a normal user's PATH), if it is.
+pub fn sshd_path() -> Option<&'static str> {
+    ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).exists())
+}

@@ -219,3 +219,8 @@ pub fn sshd_config_with_host_key(dir: &Path, drop_in: &str) -> std::path::PathBu
     let _ = std::fs::create_dir_all("/run/sshd");
     config
 }
+
+/// Where sshd is installed (it is not on a normal user's PATH), if it is.
+pub fn sshd_path() -> Option<&'static str> {
+    ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).exists())
+}
