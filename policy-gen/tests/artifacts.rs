@@ -312,3 +312,108 @@ fn samba_fragment_passes_testparm() {
     assert!(out.status.success(), "testparm rejected smb.conf: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "SMB3_02");
 }
+
+/// The tool, where it is installed: /usr/sbin is not on a normal user's PATH.
+fn installed(tool: &str) -> String {
+    ["/usr/sbin/", "/usr/bin/"]
+        .iter()
+        .map(|d| format!("{d}{tool}"))
+        .find(|p| Path::new(p).exists())
+        .unwrap_or(tool.into())
+}
+
+#[test]
+fn tls_snippets_pass_nginx_and_apache_and_nginx_refuses_tls_1_1_with_them() {
+    let (nginx, apache) = (installed("nginx"), installed("apache2"));
+    if !live_tool(&nginx, false) || !live_tool(&apache, false) || !live_tool("openssl", false) {
+        return;
+    }
+    let mut obs = linux_host("web", 20);
+    let listener = |program: &str, port: u16| {
+        InventoryItem::new(InventoryCategory::Listener, format!("{program}:{port}"))
+            .with_attr("port", port)
+            .with_attr("process", program)
+            .with_attr("tls", true)
+    };
+    obs.push(inventory("web", 0, vec![listener("nginx", 18443), listener("apache2", 19443)]));
+    let policy = policy_of(&obs);
+    for port in [18443, 19443] {
+        assert_eq!(state(&policy, "linux-tls-min-version", Some(&format!("port {port}"))), State::Enforce);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    render_to(&policy, dir.path());
+    let files = dir.path().join("web/files");
+    let (nginx_snippet, apache_snippet) =
+        (files.join("etc/nginx/snippets/temper-tls-18443.conf"), files.join("etc/temper/apache/temper-tls-19443.conf"));
+    let d = dir.path();
+    let out = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=web"])
+        .arg("-keyout")
+        .arg(d.join("key.pem"))
+        .arg("-out")
+        .arg(d.join("cert.pem"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // nginx: the snippet inside the server block, as the manual step says.
+    let conf = d.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "pid {pid};\nevents {{}}\nhttp {{\n  server {{\n    listen 127.0.0.1:18443 ssl;\n    ssl_certificate {d}/cert.pem;\n    ssl_certificate_key {d}/key.pem;\n    include {snippet};\n  }}\n}}\n",
+            pid = d.join("nginx.pid").display(),
+            d = d.display(),
+            snippet = nginx_snippet.display()
+        ),
+    )
+    .unwrap();
+    let nginx_args = |extra: &[&str]| {
+        let mut c = Command::new(&nginx);
+        c.args(["-e", "stderr", "-p"]).arg(d).arg("-c").arg(&conf).args(extra);
+        c
+    };
+    let out = nginx_args(&["-t"]).output().unwrap();
+    assert!(out.status.success(), "nginx -t: {}", String::from_utf8_lossy(&out.stderr));
+
+    // Apache: the snippet inside the VirtualHost.
+    let conf = d.join("apache.conf");
+    let module = |name: &str| format!("LoadModule {name}_module /usr/lib/apache2/modules/mod_{name}.so\n");
+    std::fs::write(
+        &conf,
+        format!(
+            "ServerRoot {d}\nServerName web\nDefaultRuntimeDir {d}\nPidFile {d}/apache.pid\nErrorLog {d}/apache-error.log\n{modules}Listen 127.0.0.1:19443\n<VirtualHost 127.0.0.1:19443>\n  SSLEngine on\n  SSLCertificateFile {d}/cert.pem\n  SSLCertificateKeyFile {d}/key.pem\n  Include {snippet}\n</VirtualHost>\n",
+            d = d.display(),
+            modules = ["mpm_event", "authz_core", "socache_shmcb", "ssl"].map(module).concat(),
+            snippet = apache_snippet.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(&apache).arg("-t").arg("-f").arg(&conf).output().unwrap();
+    assert!(out.status.success(), "apache2 -t: {}", String::from_utf8_lossy(&out.stderr));
+
+    // And nginx with the snippet refuses a TLS 1.1 client, but not TLS 1.2.
+    // One process, so killing it leaves no worker behind.
+    let mut server = nginx_args(&["-g", "daemon off; master_process off;"]).spawn().unwrap();
+    let handshake = |version: &str| {
+        for _ in 0..50 {
+            let out = Command::new("openssl")
+                .args(["s_client", "-connect", "127.0.0.1:18443", version, "-cipher", "DEFAULT@SECLEVEL=0"])
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+            if !text.contains("Connection refused") {
+                // A refused handshake still prints its session, with no cipher.
+                return out.status.success() && text.contains("Cipher is ") && !text.contains("Cipher is (NONE)");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("nginx never listened on 18443");
+    };
+    let (tls12, tls11) = (handshake("-tls1_2"), handshake("-tls1_1"));
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(tls12, "a TLS 1.2 client is served");
+    assert!(!tls11, "a TLS 1.1 client is refused");
+}
