@@ -1,0 +1,290 @@
+//! The DACL of a security descriptor written in SDDL, the text form that
+//! Security event 5143 (a share was modified) carries in `NewSD`, and that
+//! Samba's `sharesec --viewsddl` prints.
+//!
+//! Written here rather than taken from a crate: the `sddl` crate pulls in
+//! clap, lalrpop and a DFIR type library for what is a few dozen lines
+//! when only the DACL's allow and deny entries are wanted, and
+//! `windows-sddl` reads the binary form only.
+
+use super::security_descriptor::{AccessEntry, Dacl};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unreadable SDDL at character {position}: {reason}")]
+pub struct SddlError {
+    /// Byte offset into the text.
+    pub position: usize,
+    pub reason: String,
+}
+
+fn error(position: usize, reason: impl Into<String>) -> SddlError {
+    SddlError { position, reason: reason.into() }
+}
+
+/// The DACL of `text` (`O:BAG:SYD:(A;OICI;FA;;;BA)(A;;0x1200a9;;;WD)`).
+/// A descriptor without `D:`, or with `D:NO_ACCESS_CONTROL`, has no DACL.
+pub fn dacl_of_sddl(text: &str) -> Result<Dacl, SddlError> {
+    let Some((start, body)) = component(text, 'D')? else { return Ok(Dacl::Unrestricted) };
+    let flags_end = body.find('(').unwrap_or(body.len());
+    let flags = body[..flags_end].trim();
+    if !flags.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
+        return Err(error(start, format!("unreadable DACL flags {flags:?}")));
+    }
+    if flags.contains("NO_ACCESS_CONTROL") {
+        return Ok(Dacl::Unrestricted);
+    }
+    let mut entries = Vec::new();
+    let mut rest = &body[flags_end..];
+    let mut at = start + flags_end;
+    while !rest.is_empty() {
+        if !rest.starts_with('(') {
+            return Err(error(at, "expected '(' to open an access entry"));
+        }
+        let close = closing_paren(rest).ok_or_else(|| error(at, "an access entry is not closed"))?;
+        if let Some(entry) = access_entry(&rest[1..close], at + 1)? {
+            entries.push(entry);
+        }
+        at += close + 1;
+        rest = &rest[close + 1..];
+    }
+    Ok(Dacl::Entries(entries))
+}
+
+/// The text of component `letter` (`O`, `G`, `D`, `S`) and its offset:
+/// components run until the next `X:` outside parentheses.
+fn component(text: &str, letter: char) -> Result<Option<(usize, &str)>, SddlError> {
+    let bytes = text.as_bytes();
+    let mut starts = Vec::new();
+    let mut depth = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth = depth.checked_sub(1).ok_or_else(|| error(i, "unbalanced ')'"))?,
+            b'O' | b'G' | b'D' | b'S' if depth == 0 && bytes.get(i + 1) == Some(&b':') => starts.push(i),
+            _ => {}
+        }
+    }
+    if starts.first().is_some_and(|&first| !text[..first].trim().is_empty())
+        || (starts.is_empty() && !text.trim().is_empty())
+    {
+        return Err(error(0, "expected a component such as 'D:'"));
+    }
+    for (index, &begin) in starts.iter().enumerate() {
+        if bytes[begin] == letter as u8 {
+            let end = starts.get(index + 1).copied().unwrap_or(text.len());
+            return Ok(Some((begin + 2, &text[begin + 2..end])));
+        }
+    }
+    Ok(None)
+}
+
+/// The index of the `)` that closes the `(` at 0 (conditional entries nest).
+fn closing_paren(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `type;flags;rights;object;inherited object;sid[;...]`.
+fn access_entry(text: &str, at: usize) -> Result<Option<AccessEntry>, SddlError> {
+    let fields: Vec<&str> = text.splitn(7, ';').collect();
+    if fields.len() < 6 {
+        return Err(error(at, format!("an access entry has {} fields, not 6", fields.len())));
+    }
+    let offset = |index: usize| at + fields[..index].iter().map(|f| f.len() + 1).sum::<usize>();
+    let allow = match fields[0].trim() {
+        "A" | "OA" => true,
+        "D" | "OD" => false,
+        // Callback (conditional), audit, alarm, label and attribute entries
+        // grant nothing unconditionally.
+        kind if !kind.is_empty() && kind.bytes().all(|b| b.is_ascii_uppercase()) => return Ok(None),
+        kind => return Err(error(at, format!("unknown entry type {kind:?}"))),
+    };
+    let flags = fields[1].trim();
+    if !flags.len().is_multiple_of(2) || !flags.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(error(offset(1), format!("unreadable entry flags {flags:?}")));
+    }
+    let inherit_only = flags.as_bytes().chunks(2).any(|pair| pair == b"IO");
+    let mask =
+        rights(fields[2].trim()).ok_or_else(|| error(offset(2), format!("unreadable rights {:?}", fields[2])))?;
+    let trustee =
+        trustee(fields[5].trim()).ok_or_else(|| error(offset(5), format!("unreadable SID {:?}", fields[5])))?;
+    Ok(Some(AccessEntry { allow, trustee, mask, inherit_only }))
+}
+
+/// A hexadecimal mask or a run of two-letter right codes.
+fn rights(text: &str) -> Option<u32> {
+    if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        return u32::from_str_radix(hex, 16).ok();
+    }
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    text.as_bytes().chunks(2).try_fold(0u32, |mask, code| Some(mask | right_code(code)?))
+}
+
+/// MS-DTYP 2.5.1.1's right codes: generic, standard, file, registry and
+/// directory-service rights (the last share their bits with file rights).
+fn right_code(code: &[u8]) -> Option<u32> {
+    Some(match code {
+        b"GA" => 0x1000_0000,
+        b"GX" => 0x2000_0000,
+        b"GW" => 0x4000_0000,
+        b"GR" => 0x8000_0000,
+        b"SD" => 0x0001_0000,
+        b"RC" => 0x0002_0000,
+        b"WD" => 0x0004_0000,
+        b"WO" => 0x0008_0000,
+        b"FA" => 0x001f_01ff,
+        b"FR" => 0x0012_0089,
+        b"FW" => 0x0012_0116,
+        b"FX" => 0x0012_00a0,
+        b"KA" => 0x000f_003f,
+        b"KR" | b"KX" => 0x0002_0019,
+        b"KW" => 0x0002_0006,
+        b"CC" => 0x1,
+        b"DC" => 0x2,
+        b"LC" => 0x4,
+        b"SW" => 0x8,
+        b"RP" => 0x10,
+        b"WP" => 0x20,
+        b"DT" => 0x40,
+        b"LO" => 0x80,
+        b"CR" => 0x100,
+        // Mandatory-label policy bits, not access rights.
+        b"NR" | b"NW" | b"NX" => 0,
+        _ => return None,
+    })
+}
+
+/// A SID string, or an SDDL alias: the machine-independent ones become
+/// their SID; the domain-relative ones stay as the alias.
+fn trustee(text: &str) -> Option<String> {
+    if text.starts_with("S-") {
+        return windows_sddl::Sid::parse(text).map(|sid| sid.to_string());
+    }
+    if let Some(sid) = alias_sid(text) {
+        return Some(sid.to_string());
+    }
+    domain_alias_name(text).map(|_| text.to_string())
+}
+
+fn alias_sid(alias: &str) -> Option<&'static str> {
+    Some(match alias {
+        "WD" => "S-1-1-0",
+        "CO" => "S-1-3-0",
+        "CG" => "S-1-3-1",
+        "OW" => "S-1-3-4",
+        "NU" => "S-1-5-2",
+        "IU" => "S-1-5-4",
+        "SU" => "S-1-5-6",
+        "AN" => "S-1-5-7",
+        "ED" => "S-1-5-9",
+        "PS" => "S-1-5-10",
+        "AU" => "S-1-5-11",
+        "RC" => "S-1-5-12",
+        "SY" => "S-1-5-18",
+        "LS" => "S-1-5-19",
+        "NS" => "S-1-5-20",
+        "BA" => "S-1-5-32-544",
+        "BU" => "S-1-5-32-545",
+        "BG" => "S-1-5-32-546",
+        "PU" => "S-1-5-32-547",
+        "AO" => "S-1-5-32-548",
+        "SO" => "S-1-5-32-549",
+        "PO" => "S-1-5-32-550",
+        "BO" => "S-1-5-32-551",
+        "RE" => "S-1-5-32-552",
+        "RU" => "S-1-5-32-554",
+        "RD" => "S-1-5-32-555",
+        "NO" => "S-1-5-32-556",
+        "AC" => "S-1-15-2-1",
+        _ => return None,
+    })
+}
+
+/// Aliases relative to the domain (or the machine) whose SID the text
+/// does not give, with the group's name.
+pub fn domain_alias_name(alias: &str) -> Option<&'static str> {
+    Some(match alias {
+        "LA" => "Administrator",
+        "LG" => "Guest",
+        "DA" => "Domain Admins",
+        "DU" => "Domain Users",
+        "DG" => "Domain Guests",
+        "DC" => "Domain Computers",
+        "DD" => "Domain Controllers",
+        "CA" => "Cert Publishers",
+        "SA" => "Schema Admins",
+        "EA" => "Enterprise Admins",
+        "PA" => "Group Policy Creator Owners",
+        "RO" => "Enterprise Read-only Domain Controllers",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(allow: bool, trustee: &str, mask: u32, inherit_only: bool) -> AccessEntry {
+        AccessEntry { allow, trustee: trustee.into(), mask, inherit_only }
+    }
+
+    /// Microsoft's example of event 5143's `NewSD`.
+    #[test]
+    fn reads_the_documented_5143_descriptor() {
+        let text = "O:BAG:DAD:(D;;FA;;;S-1-5-21-3457937927-2839227994-823803824-1104)(A;OICI;FA;;;WD)(A;OICI;FA;;;BA)";
+        let dacl = dacl_of_sddl(text).unwrap();
+        assert_eq!(
+            dacl,
+            Dacl::Entries(vec![
+                entry(false, "S-1-5-21-3457937927-2839227994-823803824-1104", 0x1f01ff, false),
+                entry(true, "S-1-1-0", 0x1f01ff, false),
+                entry(true, "S-1-5-32-544", 0x1f01ff, false),
+            ])
+        );
+    }
+
+    #[test]
+    fn reads_flags_hex_masks_codes_and_domain_aliases() {
+        let text = "D:PAI(A;OICIIO;0x1301bf;;;AU)(A;;GRGX;;;DU)(XA;;FA;;;WD;(@User.Dept==\"x\"))(AU;SA;FA;;;WD)";
+        let dacl = dacl_of_sddl(text).unwrap();
+        assert_eq!(
+            dacl,
+            Dacl::Entries(vec![entry(true, "S-1-5-11", 0x1301bf, true), entry(true, "DU", 0xa000_0000, false)])
+        );
+    }
+
+    #[test]
+    fn no_dacl_is_unrestricted() {
+        assert_eq!(dacl_of_sddl("O:BAG:SY").unwrap(), Dacl::Unrestricted);
+        assert_eq!(dacl_of_sddl("D:NO_ACCESS_CONTROL").unwrap(), Dacl::Unrestricted);
+        assert_eq!(dacl_of_sddl("D:").unwrap(), Dacl::Entries(Vec::new()));
+    }
+
+    #[test]
+    fn garbage_is_an_error_with_its_position() {
+        assert_eq!(dacl_of_sddl("D:(A;;FA;;;WD").unwrap_err().position, 2);
+        assert_eq!(dacl_of_sddl("D:(A;;QQ;;;WD)").unwrap_err().position, 6);
+        assert_eq!(dacl_of_sddl("D:(A;;FA;;;ZZ)").unwrap_err().position, 11);
+        assert_eq!(dacl_of_sddl("D:(A;;FA)").unwrap_err().position, 3);
+        assert_eq!(dacl_of_sddl("D:x(A;;FA;;;WD)").unwrap_err().position, 2);
+        assert!(dacl_of_sddl("no descriptor").is_err());
+        assert!(dacl_of_sddl("D:)(").is_err());
+    }
+}
