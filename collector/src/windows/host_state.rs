@@ -6,6 +6,7 @@
 //! The `cfg(windows)` layer only fills [`WindowsHostState`]; every
 //! judgement here is platform-neutral and tested on any host.
 
+use super::share_grants::{self, Grant};
 use crate::inventory::{settings, InventoryCategory, InventoryItem};
 use crate::observation::{Event, Inventory, Observation};
 use chrono::{DateTime, Utc};
@@ -36,6 +37,10 @@ pub struct ShareEntry {
     pub name: String,
     pub path: Option<String>,
     pub remark: Option<String>,
+    /// The share's own ACL; `None` when it could not be read.
+    pub share_grants: Option<Vec<Grant>>,
+    /// The ACL of the folder it shares; `None` when it could not be read.
+    pub folder_grants: Option<Vec<Grant>>,
 }
 
 /// A listening socket and its owning process.
@@ -237,6 +242,12 @@ impl WindowsHostState {
             if let Some(remark) = &share.remark {
                 item = item.with_attr("remark", remark.as_str());
             }
+            if let Some(grants) = &share.share_grants {
+                item = item.with_attr("share_grants", share_grants::to_attr(grants));
+            }
+            if let Some(grants) = &share.folder_grants {
+                item = item.with_attr("folder_grants", share_grants::to_attr(grants));
+            }
             items.push(item);
         }
         for account in &self.accounts {
@@ -284,6 +295,8 @@ impl WindowsHostState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::windows::security_descriptor::Dacl;
+    use crate::windows::share_grants::grants_of;
 
     #[test]
     fn categories_follow_the_audit_policy() {
@@ -310,7 +323,12 @@ mod tests {
                 start_type: Some("auto".into()),
                 ..Default::default()
             }],
-            shares: vec![ShareEntry { name: "scans".into(), path: Some(r"D:\Scans".into()), remark: None }],
+            shares: vec![ShareEntry {
+                name: "scans".into(),
+                path: Some(r"D:\Scans".into()),
+                share_grants: Some(grants_of(&Dacl::Unrestricted)),
+                ..Default::default()
+            }],
             accounts: vec![AccountEntry { name: "Guest".into(), disabled: true }],
             settings: vec![("smb1_server".into(), Value::Bool(false))],
             features: vec![("MicrosoftWindowsPowerShellV2Root".into(), true)],
@@ -323,6 +341,9 @@ mod tests {
             assert!(names.contains(&want), "{want} missing from {names:?}");
         }
         assert!(names.iter().any(|n| n.starts_with("audit.Audit Logon")));
+        let scans = inventory.items.iter().find(|i| i.name == "scans").unwrap();
+        assert_eq!(share_grants::from_attr(scans.attrs.get("share_grants")), Some(grants_of(&Dacl::Unrestricted)));
+        assert!(!scans.attrs.contains_key("folder_grants"), "unread folder grants are absent, not empty");
         let guest = inventory.items.iter().find(|i| i.name == "Guest").unwrap();
         assert_eq!(
             (guest.category, guest.attrs.get("disabled")),

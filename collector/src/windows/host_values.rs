@@ -31,7 +31,7 @@ pub fn share_entry(name: String, lines: &[String]) -> ShareEntry {
             (k.eq_ignore_ascii_case(wanted) && !v.is_empty()).then(|| v.to_string())
         })
     };
-    ShareEntry { path: field("Path"), remark: field("Remark"), name }
+    ShareEntry { path: field("Path"), remark: field("Remark"), name, ..Default::default() }
 }
 
 /// QUERY_SERVICE_CONFIG `dwStartType`: winnt.h's SERVICE_BOOT_START (0) to SERVICE_DISABLED (4).
@@ -80,7 +80,10 @@ mod tests {
         let lines =
             ["CSCFlags=0", "MaxUses=4294967295", "path=D:\\Shares\\Data", "Remark=", "Type=0"].map(String::from);
         let share = share_entry("Data".into(), &lines);
-        assert_eq!(share, ShareEntry { name: "Data".into(), path: Some("D:\\Shares\\Data".into()), remark: None });
+        assert_eq!(
+            share,
+            ShareEntry { name: "Data".into(), path: Some("D:\\Shares\\Data".into()), ..Default::default() }
+        );
         let with_remark = share_entry("Logs".into(), &["Remark=a=b".to_string(), "no equals sign".to_string()]);
         assert_eq!(with_remark.remark.as_deref(), Some("a=b"));
         assert_eq!(with_remark.path, None);

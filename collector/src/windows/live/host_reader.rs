@@ -4,9 +4,10 @@
 //! treats as "not attested", never as a default.
 
 use super::registry::RegKey;
-use super::{audit_policy, listeners, services};
+use super::{audit_policy, file_security, listeners, services};
 use crate::windows::host_state::{AccountEntry, ShareEntry, WindowsHostState};
 use crate::windows::host_values::{domain_role, share_entry};
+use crate::windows::share_grants::{grants_of_descriptor, Grant};
 use serde_json::Value;
 use windows::core::{PCWSTR, PWSTR};
 use windows::Win32::NetworkManagement::NetManagement::{
@@ -183,17 +184,35 @@ fn local_accounts() -> Vec<AccountEntry> {
     }
 }
 
-/// `LanmanServer\Shares`: one REG_MULTI_SZ per share (`Path=...`, `Remark=...`).
+/// `LanmanServer\Shares`: one REG_MULTI_SZ per share (`Path=...`, `Remark=...`),
+/// and under `Shares\Security` one REG_BINARY descriptor per share: its ACL.
 /// The administrative shares (C$, ADMIN$, IPC$) are not stored there.
 fn shares() -> Vec<ShareEntry> {
     let Some(key) = RegKey::local_machine(&format!(r"{LANMAN_SERVER}\Shares")) else { return Vec::new() };
+    let security = key.open("Security");
     key.value_names()
         .into_iter()
         .map(|name| {
             let lines = key.multi_string(&name).unwrap_or_default();
-            share_entry(name, &lines)
+            let mut share = share_entry(name, &lines);
+            share.share_grants = security
+                .as_ref()
+                .and_then(|k| k.binary(&share.name))
+                .and_then(|bytes| grants(&share.name, "share", &bytes));
+            share.folder_grants = share
+                .path
+                .as_deref()
+                .and_then(file_security::folder_descriptor)
+                .and_then(|bytes| grants(&share.name, "folder", &bytes));
+            share
         })
         .collect()
+}
+
+fn grants(share: &str, what: &str, descriptor: &[u8]) -> Option<Vec<Grant>> {
+    grants_of_descriptor(descriptor, file_security::account_name)
+        .map_err(|e| tracing::warn!(share, "the {what} permissions are not recorded: {e}"))
+        .ok()
 }
 
 fn read_smb(state: &mut WindowsHostState) {

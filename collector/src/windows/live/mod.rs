@@ -15,6 +15,7 @@ mod etw_session;
 mod etw_source;
 mod event_log;
 mod event_log_source;
+mod file_security;
 mod host_reader;
 mod inventory_source;
 mod listeners;

@@ -7,7 +7,7 @@ use windows::core::{Owned, HSTRING, PWSTR};
 use windows::Win32::Foundation::{ERROR_FILE_NOT_FOUND, ERROR_MORE_DATA, ERROR_NO_MORE_ITEMS, ERROR_SUCCESS};
 use windows::Win32::System::Registry::{
     RegEnumKeyExW, RegEnumValueW, RegOpenKeyExW, RegQueryValueExW, HKEY, HKEY_LOCAL_MACHINE, KEY_READ, KEY_WOW64_64KEY,
-    REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ, REG_VALUE_TYPE,
+    REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ, REG_VALUE_TYPE,
 };
 
 /// Longest key name (255) and value name (16383) plus the NUL.
@@ -57,6 +57,12 @@ impl RegKey {
             return None;
         }
         Some(wide_strings(&data))
+    }
+
+    /// A REG_BINARY's bytes.
+    pub(crate) fn binary(&self, name: &str) -> Option<Vec<u8>> {
+        let (kind, data) = self.raw(name)?;
+        (kind == REG_BINARY).then_some(data)
     }
 
     pub(crate) fn subkeys(&self) -> Vec<String> {
