@@ -5,8 +5,9 @@
 //! each decoder's module comment).
 
 use temper_collector::windows::event_xml::parse_event_xml;
+use temper_collector::windows::share_grants::from_attr;
 use temper_collector::windows::{EventRecord, WindowsDecoder};
-use temper_collector::{Access, Event, Negotiated, Observation, Role, SmbDialect, TlsVersion};
+use temper_collector::{Access, Event, InventoryCategory, Negotiated, Observation, Role, SmbDialect, TlsVersion};
 
 fn at(seconds: u32) -> chrono::DateTime<chrono::Utc> {
     format!("2026-11-02T10:00:{seconds:02}Z").parse().unwrap()
@@ -209,4 +210,23 @@ fn a_share_path_without_a_share_is_not_a_share_use() {
         .with("RelativeTargetName", r"\")
         .with("AccessMask", "0x100080")]);
     assert!(out.is_empty(), "{out:?}");
+}
+
+#[test]
+fn a_modified_share_inventories_its_new_grants() {
+    // Microsoft's documented 5143, as rendered event XML.
+    let xml = r"<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-Security-Auditing' Guid='{54849625-5478-4994-A5BA-3E3B0328C30D}'/><EventID>5143</EventID><TimeCreated SystemTime='2015-09-18T02:42:56.743298600Z'/><EventRecordID>268483</EventRecordID><Channel>Security</Channel><Computer>DC01.contoso.local</Computer></System><EventData><Data Name='SubjectUserSid'>S-1-5-21-3457937927-2839227994-823803824-1104</Data><Data Name='SubjectUserName'>dadmin</Data><Data Name='SubjectDomainName'>CONTOSO</Data><Data Name='SubjectLogonId'>0x38d12</Data><Data Name='ObjectType'>Directory</Data><Data Name='ShareName'>\\*\Documents</Data><Data Name='ShareLocalPath'>C:\Documents</Data><Data Name='OldRemark'>N/A</Data><Data Name='NewRemark'>N/A</Data><Data Name='OldMaxUsers'>0xffffffff</Data><Data Name='NewMaxUsers'>0xffffffff</Data><Data Name='OldShareFlags'>0x800</Data><Data Name='NewShareFlags'>0x800</Data><Data Name='OldSD'>O:S-1-5-21-3457937927-2839227994-823803824-1104G:DAD:(A;OICI;FA;;;BA)(A;OICI;FA;;;WD)</Data><Data Name='NewSD'>O:BAG:DAD:(D;;FA;;;S-1-5-21-3457937927-2839227994-823803824-1104)(A;OICI;FA;;;WD)(A;OICI;FA;;;BA)</Data></EventData></Event>";
+    let out = decode(&[parse_event_xml(xml).unwrap()]);
+    assert_eq!(out.len(), 1, "{out:?}");
+    let Event::Inventory(inventory) = &out[0].event else { panic!("{out:?}") };
+    let share = &inventory.items[0];
+    assert_eq!((share.category, share.name.as_str()), (InventoryCategory::Share, "Documents"));
+    assert_eq!(share.attr_str("path"), Some(r"C:\Documents"));
+    let grants = from_attr(share.attrs.get("share_grants")).unwrap();
+    let labels: Vec<String> = grants.iter().map(|g| g.label()).collect();
+    assert_eq!(labels, ["Everyone (full)", r"BUILTIN\Administrators (full)"], "the denied user gains nothing");
+
+    // An SD Temper cannot read leaves the share's inventory as it was.
+    let garbled = xml.replace("(A;OICI;FA;;;WD)(A;OICI;FA;;;BA)", "(A;OICI;FA;;;WD");
+    assert!(decode(&[parse_event_xml(&garbled).unwrap()]).is_empty());
 }

@@ -5,7 +5,7 @@
 use super::event_record::EventRecord;
 use super::events::{
     firewall_connection, logon, ntlm_audit, powershell, process_creation, remote_desktop, schannel, services,
-    share_access, smb_server, spn_check,
+    share_access, share_change, smb_server, spn_check,
 };
 use super::providers::*;
 use crate::observation::{Coverage, Event, Observation};
@@ -17,6 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub enum Decoder {
     Logon,
     ShareAccess,
+    /// A share's new ACL (5143): inventory, not use.
+    ShareChange,
     SpnCheck,
     FirewallConnection,
     SecurityProcessCreation,
@@ -45,6 +47,7 @@ pub fn decoder_for(provider: &str, id: u32) -> Option<Decoder> {
     Some(match (provider, id) {
         (SECURITY_AUDITING, 4624 | 4625) => Logon,
         (SECURITY_AUDITING, 5140 | 5145) => ShareAccess,
+        (SECURITY_AUDITING, 5143) => ShareChange,
         (SECURITY_AUDITING, 5168) => SpnCheck,
         (SECURITY_AUDITING, 5156) => FirewallConnection,
         (SECURITY_AUDITING, 4688) => SecurityProcessCreation,
@@ -88,7 +91,8 @@ pub fn attests(decoder: Decoder) -> &'static [&'static str] {
         ServiceInstall | ServiceState => &["service"],
         SmbServer => &["protocol:smb"],
         SchannelHandshake => &["protocol:tls"],
-        SpnCheck
+        ShareChange
+        | SpnCheck
         | PowerShellOperational
         | PowerShellCoreOperational
         | RdpAuthenticated
@@ -187,6 +191,7 @@ impl WindowsDecoder {
         match decoder {
             Logon => logon::decode(record, &ctx, out),
             ShareAccess => share_access::decode(record, &ctx, out),
+            ShareChange => share_change::decode(record, &ctx, out),
             SpnCheck => spn_check::decode(record, &ctx, out),
             FirewallConnection => firewall_connection::decode(record, &ctx, out),
             SecurityProcessCreation => process_creation::decode_security(record, &ctx, out),

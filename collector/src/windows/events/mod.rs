@@ -11,5 +11,6 @@ pub mod remote_desktop;
 pub mod schannel;
 pub mod services;
 pub mod share_access;
+pub mod share_change;
 pub mod smb_server;
 pub mod spn_check;
