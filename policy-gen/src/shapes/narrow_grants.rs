@@ -1,9 +1,14 @@
 //! `narrow_grants`: for each share that was used, a proposal a reviewer can
 //! compare with the share's grants — only the users seen, read-only where no
-//! write or delete was seen. The grants themselves are not in the inventory,
-//! so Temper cannot tell whether the proposal narrows anything (a share
-//! granted to Everyone, or already to exactly these users): the decision is
-//! always `review`, never enforced by itself.
+//! write or delete was seen. Always `review`, never enforced by itself:
+//! group membership is not observed, so only a human can turn "these users"
+//! into the right groups.
+//!
+//! Where the inventory holds the share's or its folder's grants (Windows:
+//! `share_grants`, `folder_grants`), only a share with a broad grant — one
+//! that lets any account change its files — is proposed; a share whose
+//! known grants are all narrower needs nothing. Where no grants are known
+//! (Samba, older profiles), every used share is proposed.
 
 use super::Outcome;
 use crate::host_view::HostView;
@@ -11,8 +16,10 @@ use crate::rarity::assess_usages;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use temper_collector::share_name::same_share;
+use temper_collector::windows::share_grants::{from_attr, Grant, Rights};
+
 use temper_collector::{Access, InventoryCategory, ShareProtocol};
-use temper_learner::{Dimension, FactKey};
+use temper_learner::{Dimension, FactKey, InventoryRecord};
 
 pub fn evaluate(protocol: ShareProtocol, host: &HostView) -> Vec<Outcome> {
     host.inventory_of(InventoryCategory::Share)
@@ -44,11 +51,17 @@ pub fn evaluate(protocol: ShareProtocol, host: &HostView) -> Vec<Outcome> {
                     users_complete &= summary.dropped == 0;
                 }
             }
+            let grants = KnownGrants::of(share);
+            if grants.as_ref().is_some_and(|g| g.broad.is_empty()) {
+                // Every known grant is already narrower than "any account may change it".
+                return None;
+            }
             let access = if written { "change" } else { "read" };
-            let mut outcome = Outcome::new(
-                json!({ "users": users.iter().collect::<Vec<_>>(), "access": access }),
-                "a proposal, for a reviewer",
-            );
+            let mut value = json!({ "users": users.iter().collect::<Vec<_>>(), "access": access });
+            if let Some(grants) = &grants {
+                value["remove"] = json!(grants.broad.iter().map(placed).collect::<Vec<_>>());
+            }
+            let mut outcome = Outcome::new(value, "a proposal, for a reviewer");
             outcome.subject = Some(format!("share {}", share.name));
             outcome.usage_is_allowed = true;
             outcome.usage = assess_usages(&facts);
@@ -61,14 +74,83 @@ pub fn evaluate(protocol: ShareProtocol, host: &HostView) -> Vec<Outcome> {
                 format!("grant only {list}{partial}")
             };
             let how = if written { "with change rights (writes were seen)" } else { "read-only (no write or delete was seen)" };
-            outcome.hold_back = Some(format!(
-                "share grants are not in the inventory, so Temper cannot tell whether this narrows them: \
-                 compare with the share and folder permissions and {who}, {how}"
-            ));
+            outcome.hold_back = Some(match &grants {
+                None => format!(
+                    "share grants are not in the inventory, so Temper cannot tell whether this narrows them: \
+                     compare with the share and folder permissions and {who}, {how}"
+                ),
+                Some(grants) => format!(
+                    "{} {} any account change its files: remove {} and {who}, {how}{}",
+                    listed(&grants.broad),
+                    if grants.broad.len() == 1 { "lets" } else { "let" },
+                    if grants.broad.len() == 1 { "it" } else { "them" },
+                    if grants.narrow.is_empty() {
+                        String::new()
+                    } else {
+                        format!(". Narrower grants already there: {}", listed(&grants.narrow))
+                    }
+                ),
+            });
             if !share.attrs.is_empty() {
                 outcome.detail.insert("inventory".into(), Value::Object(share.attrs.clone()));
             }
             Some(outcome)
         })
         .collect()
+}
+
+/// Trustees any account belongs to (or can act as).
+const ANY_ACCOUNT: [&str; 3] = [
+    "S-1-1-0",  // Everyone
+    "S-1-5-11", // Authenticated Users
+    "S-1-5-7",  // ANONYMOUS LOGON
+];
+
+/// A share's known grants, split into the broad ones (any account may
+/// change files) and the rest, each with where it is granted.
+struct KnownGrants {
+    broad: Vec<(&'static str, Grant)>,
+    narrow: Vec<(&'static str, Grant)>,
+}
+
+impl KnownGrants {
+    /// `None` when neither the share's nor the folder's grants are known.
+    fn of(share: &InventoryRecord) -> Option<KnownGrants> {
+        let levels = [("share", "share_grants"), ("folder", "folder_grants")];
+        let mut known = false;
+        let mut grants = KnownGrants { broad: Vec::new(), narrow: Vec::new() };
+        for (on, attr) in levels {
+            let Some(list) = from_attr(share.attrs.get(attr)) else { continue };
+            known = true;
+            for grant in list {
+                if ANY_ACCOUNT.contains(&grant.trustee.as_str()) && grant.rights >= Rights::Change {
+                    grants.broad.push((on, grant));
+                } else if !is_system_principal(&grant.trustee) {
+                    grants.narrow.push((on, grant));
+                }
+            }
+        }
+        known.then_some(grants)
+    }
+}
+
+/// SYSTEM, Administrators, the owner and service SIDs are on nearly every
+/// folder; listing them would not help a reviewer choose groups.
+fn is_system_principal(trustee: &str) -> bool {
+    matches!(trustee, "S-1-5-18" | "S-1-5-32-544" | "S-1-3-0" | "S-1-3-4") || trustee.starts_with("S-1-5-80-")
+}
+
+/// `Everyone (change) on the share`.
+fn placed((on, grant): &(&str, Grant)) -> String {
+    format!("{} on the {on}", grant.label())
+}
+
+/// `Everyone (change) on the share and CORP\Finance (full) on the folder`.
+fn listed(grants: &[(&str, Grant)]) -> String {
+    let items: Vec<String> = grants.iter().map(placed).collect();
+    match items.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
