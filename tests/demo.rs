@@ -52,6 +52,26 @@ fn untouched_share_is_removed_and_used_or_new_shares_are_not() {
 }
 
 #[test]
+fn only_the_share_any_account_may_change_is_flagged() {
+    let p = policy();
+    let public = decision(&p, "fs01", "win-broad-share-grants", Some("share Public"));
+    assert_eq!(public["state"], "review");
+    assert_eq!(
+        public["value"]["remove"],
+        serde_json::json!(["Authenticated Users (change) on the share", "Authenticated Users (change) on the folder"])
+    );
+    assert_eq!(public["value"]["access"], "change", "workstations write to Public");
+    let flagged = |share: &str| {
+        p["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["rule"] == "win-broad-share-grants" && d["subject"] == share)
+    };
+    assert!(!flagged("share scans"), "scans grants only the scanner's account");
+}
+
+#[test]
 fn schannel_tls10_is_an_exception_naming_the_legacy_client() {
     let p = policy();
     let d = decision(&p, "fs01", "win-schannel-tls10-server", None);
@@ -149,7 +169,7 @@ fn firewall_and_modules_follow_what_was_used() {
 fn demo_prints_the_summary_and_the_report_reads_for_a_reviewer() {
     let dir = tempfile::tempdir().unwrap();
     let run = ok(dir.path(), &["demo", "--out", "d"]);
-    assert!(run.stdout.contains("fs01   windows   22       9          3       1"), "{}", run.stdout);
+    assert!(run.stdout.contains("fs01   windows   22       9          2       1"), "{}", run.stdout);
     assert!(run.stdout.contains("report        d/report.md"));
     let report = std::fs::read_to_string(dir.path().join("d/report.md")).unwrap();
     assert!(report.contains("### win-smb1-server on fs01: exception"));

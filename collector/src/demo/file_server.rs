@@ -12,11 +12,15 @@
 //!   the window) → an exception for that task;
 //! - `Finance-Archive-2019` is never touched → removed; `Projects-2027`
 //!   appears four days before the end → not watched long enough;
-//! - RDP is used by an administrator, always with NLA (CredSSP).
+//! - RDP is used by an administrator, always with NLA (CredSSP);
+//! - `Public` lets Authenticated Users change files → its grants are
+//!   flagged for review, proposing the users seen; `scans` grants only the
+//!   scanner's account → nothing to narrow.
 
 use super::{is_weekday, v4, weekday, Generator};
 use crate::observation::*;
 use crate::versions::*;
+use crate::windows::share_grants::{to_attr, Grant, Rights};
 use crate::{InventoryCategory as Cat, InventoryItem};
 use chrono::{Duration, Weekday};
 use std::net::IpAddr;
@@ -103,6 +107,20 @@ fn tls(gen: &mut Generator, time: chrono::DateTime<chrono::Utc>, peer: &Endpoint
     );
 }
 
+const AUTHENTICATED_USERS: &str = "S-1-5-11";
+const ADMINISTRATORS: &str = "S-1-5-32-544";
+const SYSTEM: &str = "S-1-5-18";
+const SCANNER_ACCOUNT: &str = "S-1-5-21-1004336348-1177238915-682003330-1108";
+
+/// Share or folder grants as the live inventory records them.
+fn grants(list: &[(&str, &str, Rights)]) -> serde_json::Value {
+    let list: Vec<Grant> = list
+        .iter()
+        .map(|&(trustee, name, rights)| Grant { trustee: trustee.into(), name: Some(name.into()), rights })
+        .collect();
+    to_attr(&list)
+}
+
 fn inventory_items(day: i64) -> Vec<InventoryItem> {
     let mut items = vec![
         InventoryItem::new(Cat::Setting, "os")
@@ -114,8 +132,29 @@ fn inventory_items(day: i64) -> Vec<InventoryItem> {
             .with_attr("domain", "corp.example"),
         InventoryItem::new(Cat::Setting, "LmCompatibilityLevel").with_attr("value", 3),
         InventoryItem::new(Cat::Setting, "SMB1").with_attr("value", "enabled"),
-        InventoryItem::new(Cat::Share, "scans").with_attr("path", r"D:\Scans"),
-        InventoryItem::new(Cat::Share, "Public").with_attr("path", r"D:\Public"),
+        InventoryItem::new(Cat::Share, "scans")
+            .with_attr("path", r"D:\Scans")
+            .with_attr(
+                "share_grants",
+                grants(&[
+                    (SCANNER_ACCOUNT, r"CORP\svc-scanner", Rights::Change),
+                    (ADMINISTRATORS, r"BUILTIN\Administrators", Rights::Full),
+                ]),
+            )
+            .with_attr(
+                "folder_grants",
+                grants(&[(SCANNER_ACCOUNT, r"CORP\svc-scanner", Rights::Change), (SYSTEM, "SYSTEM", Rights::Full)]),
+            ),
+        InventoryItem::new(Cat::Share, "Public")
+            .with_attr("path", r"D:\Public")
+            .with_attr("share_grants", grants(&[(AUTHENTICATED_USERS, "Authenticated Users", Rights::Change)]))
+            .with_attr(
+                "folder_grants",
+                grants(&[
+                    (AUTHENTICATED_USERS, "Authenticated Users", Rights::Change),
+                    (SYSTEM, "SYSTEM", Rights::Full),
+                ]),
+            ),
         InventoryItem::new(Cat::Share, "Finance-Archive-2019").with_attr("path", r"D:\Archive\Finance-2019"),
         InventoryItem::new(Cat::Share, "IPC$"),
         InventoryItem::new(Cat::Share, "ADMIN$").with_attr("path", r"C:\Windows"),
