@@ -55,13 +55,14 @@ pub fn dacl_of_sddl(text: &str) -> Result<Dacl, SddlError> {
 fn component(text: &str, letter: char) -> Result<Option<(usize, &str)>, SddlError> {
     let bytes = text.as_bytes();
     let mut starts = Vec::new();
-    let mut depth = 0usize;
+    let mut nesting = Nesting::default();
     for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'(' => depth += 1,
-            b')' => depth = depth.checked_sub(1).ok_or_else(|| error(i, "unbalanced ')'"))?,
-            b'O' | b'G' | b'D' | b'S' if depth == 0 && bytes.get(i + 1) == Some(&b':') => starts.push(i),
-            _ => {}
+        let outside = nesting.depth == 0 && !nesting.quoted;
+        if !nesting.step(b) {
+            return Err(error(i, "unbalanced ')'"));
+        }
+        if outside && matches!(b, b'O' | b'G' | b'D' | b'S') && bytes.get(i + 1) == Some(&b':') {
+            starts.push(i);
         }
     }
     if starts.first().is_some_and(|&first| !text[..first].trim().is_empty())
@@ -78,19 +79,38 @@ fn component(text: &str, letter: char) -> Result<Option<(usize, &str)>, SddlErro
     Ok(None)
 }
 
-/// The index of the `)` that closes the `(` at 0 (conditional entries nest).
-fn closing_paren(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, b) in text.bytes().enumerate() {
+/// Parenthesis depth outside quoted strings: conditional and
+/// resource-attribute entries nest parentheses and quote strings, and a
+/// quoted `(` or `)` must not end an entry (it would hide the next one).
+#[derive(Default)]
+struct Nesting {
+    depth: usize,
+    quoted: bool,
+}
+
+impl Nesting {
+    /// Takes one byte; false on a `)` that closes nothing.
+    fn step(&mut self, b: u8) -> bool {
         match b {
-            b'(' => depth += 1,
-            b')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
+            b'"' => self.quoted = !self.quoted,
+            b'(' if !self.quoted => self.depth += 1,
+            b')' if !self.quoted => match self.depth.checked_sub(1) {
+                Some(depth) => self.depth = depth,
+                None => return false,
+            },
             _ => {}
+        }
+        true
+    }
+}
+
+/// The index of the `)` that closes the `(` at 0.
+fn closing_paren(text: &str) -> Option<usize> {
+    let mut nesting = Nesting::default();
+    for (i, b) in text.bytes().enumerate() {
+        nesting.step(b);
+        if nesting.depth == 0 && !nesting.quoted {
+            return Some(i);
         }
     }
     None
@@ -98,6 +118,8 @@ fn closing_paren(text: &str) -> Option<usize> {
 
 /// `type;flags;rights;object;inherited object;sid[;...]`.
 fn access_entry(text: &str, at: usize) -> Result<Option<AccessEntry>, SddlError> {
+    // The first six fields hold no quotes or parentheses; a seventh
+    // (a condition or attribute) may hold `;` and is not read.
     let fields: Vec<&str> = text.splitn(7, ';').collect();
     if fields.len() < 6 {
         return Err(error(at, format!("an access entry has {} fields, not 6", fields.len())));
@@ -123,13 +145,17 @@ fn access_entry(text: &str, at: usize) -> Result<Option<AccessEntry>, SddlError>
     Ok(Some(AccessEntry { allow, trustee, mask, inherit_only }))
 }
 
-/// A hexadecimal mask or a run of two-letter right codes.
+/// A number (`0x` hexadecimal, a leading `0` octal, else decimal, as
+/// MS-DTYP 2.5.1.1 says) or a run of two-letter right codes.
 fn rights(text: &str) -> Option<u32> {
     if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
         return u32::from_str_radix(hex, 16).ok();
     }
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse().ok();
+        return match text.strip_prefix('0') {
+            Some(octal) if !octal.is_empty() => u32::from_str_radix(octal, 8).ok(),
+            _ => text.parse().ok(),
+        };
     }
     if !text.len().is_multiple_of(2) {
         return None;
@@ -171,8 +197,10 @@ fn right_code(code: &[u8]) -> Option<u32> {
     })
 }
 
-/// A SID string, or an SDDL alias: the machine-independent ones become
-/// their SID; the domain-relative ones stay as the alias.
+/// A SID string, or an SDDL alias: the aliases of the SIDs that decide
+/// breadth, and of common built-in groups, become their SID; any other
+/// two-letter alias (domain-relative, or one this table lacks) stays as
+/// the alias rather than failing the whole descriptor.
 fn trustee(text: &str) -> Option<String> {
     if text.starts_with("S-") {
         return windows_sddl::Sid::parse(text).map(|sid| sid.to_string());
@@ -180,7 +208,7 @@ fn trustee(text: &str) -> Option<String> {
     if let Some(sid) = alias_sid(text) {
         return Some(sid.to_string());
     }
-    domain_alias_name(text).map(|_| text.to_string())
+    (text.len() == 2 && text.bytes().all(|b| b.is_ascii_uppercase())).then(|| text.to_string())
 }
 
 fn alias_sid(alias: &str) -> Option<&'static str> {
@@ -271,6 +299,25 @@ mod tests {
     }
 
     #[test]
+    fn quoted_parentheses_do_not_hide_an_entry() {
+        let text = r#"D:(XA;;FA;;;BA;(@User.x=="("))(A;;FA;;;WD)(XA;;FA;;;BA;(@User.y==")"))"#;
+        assert_eq!(dacl_of_sddl(text).unwrap(), Dacl::Entries(vec![entry(true, "S-1-1-0", 0x1f01ff, false)]));
+    }
+
+    #[test]
+    fn unlisted_aliases_stay_and_numbers_follow_their_base() {
+        let text = "D:(A;;0x1200a9;;;IS)(A;;01777;;;WR)(A;;2032127;;;MU)";
+        assert_eq!(
+            dacl_of_sddl(text).unwrap(),
+            Dacl::Entries(vec![
+                entry(true, "IS", 0x1200a9, false),
+                entry(true, "WR", 0o1777, false),
+                entry(true, "MU", 0x1f01ff, false),
+            ])
+        );
+    }
+
+    #[test]
     fn no_dacl_is_unrestricted() {
         assert_eq!(dacl_of_sddl("O:BAG:SY").unwrap(), Dacl::Unrestricted);
         assert_eq!(dacl_of_sddl("D:NO_ACCESS_CONTROL").unwrap(), Dacl::Unrestricted);
@@ -281,7 +328,7 @@ mod tests {
     fn garbage_is_an_error_with_its_position() {
         assert_eq!(dacl_of_sddl("D:(A;;FA;;;WD").unwrap_err().position, 2);
         assert_eq!(dacl_of_sddl("D:(A;;QQ;;;WD)").unwrap_err().position, 6);
-        assert_eq!(dacl_of_sddl("D:(A;;FA;;;ZZ)").unwrap_err().position, 11);
+        assert_eq!(dacl_of_sddl("D:(A;;FA;;;Zz)").unwrap_err().position, 11);
         assert_eq!(dacl_of_sddl("D:(A;;FA)").unwrap_err().position, 3);
         assert_eq!(dacl_of_sddl("D:x(A;;FA;;;WD)").unwrap_err().position, 2);
         assert!(dacl_of_sddl("no descriptor").is_err());
