@@ -155,7 +155,24 @@ fn a_share_any_account_may_change_is_flagged_with_the_users_seen() {
     let written = file_server(Some(vec![grant("S-1-1-0", "Everyone", Rights::Full)]), None, true);
     let flagged = decision(&written, RULE, Some("share data"));
     assert_eq!(flagged.value["access"], "change");
-    assert!(flagged.reason.contains("remove it and grant only"), "{}", flagged.reason);
+    assert!(
+        flagged.reason.contains("(the folder's permissions were not read): remove it and grant only"),
+        "{}",
+        flagged.reason
+    );
+
+    // BUILTIN\Users holds every authenticated account: a folder inheriting
+    // its create-files right under a share open to Everyone is broad.
+    let users = file_server(
+        Some(vec![grant("S-1-1-0", "Everyone", Rights::Full)]),
+        Some(vec![grant("S-1-5-32-545", r"BUILTIN\Users", Rights::Change)]),
+        false,
+    );
+    let flagged = decision(&users, RULE, Some("share data"));
+    assert_eq!(
+        flagged.value["remove"],
+        serde_json::json!(["Everyone (full) on the share", r"BUILTIN\Users (change) on the folder"])
+    );
 }
 
 #[test]
@@ -169,6 +186,14 @@ fn narrow_or_read_only_grants_need_nothing_and_unknown_grants_are_still_proposed
         !narrow.decisions.iter().any(|d| d.rule == RULE),
         "Everyone read-only and a group's change rights are not broad"
     );
+    // SMB grants the lesser of the two levels: Everyone Full on the share
+    // over a folder only Finance may change (Microsoft's advice) is narrow.
+    let recommended = file_server(
+        Some(vec![grant("S-1-1-0", "Everyone", Rights::Full)]),
+        Some(vec![grant("S-1-5-21-1-2-3-1105", r"CORP\Finance", Rights::Change)]),
+        true,
+    );
+    assert!(!recommended.decisions.iter().any(|d| d.rule == RULE), "the folder keeps other accounts out");
     // A share with no DACL grants Everyone full control.
     let unrestricted = file_server(Some(grants_of(&Dacl::Unrestricted)), None, false);
     assert_eq!(state(&unrestricted, RULE, Some("share data")), State::Review);

@@ -5,10 +5,13 @@
 //! into the right groups.
 //!
 //! Where the inventory holds the share's or its folder's grants (Windows:
-//! `share_grants`, `folder_grants`), only a share with a broad grant — one
-//! that lets any account change its files — is proposed; a share whose
-//! known grants are all narrower needs nothing. Where no grants are known
-//! (Samba, older profiles), every used share is proposed.
+//! `share_grants`, `folder_grants`), only a share that lets any account
+//! change its files is proposed. Over SMB a user gets the lesser of the
+//! share's and the folder's rights, so a share is broad only when every
+//! level that is known grants a trustee any account belongs to change or
+//! full rights; Everyone Full on the share over a narrow folder (what
+//! Microsoft recommends) needs nothing. Where no grants are known (Samba,
+//! older profiles), every used share is proposed.
 
 use super::Outcome;
 use crate::host_view::HostView;
@@ -52,8 +55,8 @@ pub fn evaluate(protocol: ShareProtocol, host: &HostView) -> Vec<Outcome> {
                 }
             }
             let grants = KnownGrants::of(share);
-            if grants.as_ref().is_some_and(|g| g.broad.is_empty()) {
-                // Every known grant is already narrower than "any account may change it".
+            if grants.as_ref().is_some_and(|g| !g.any_account_may_change) {
+                // A known level already keeps most accounts from changing files.
                 return None;
             }
             let access = if written { "change" } else { "read" };
@@ -67,7 +70,7 @@ pub fn evaluate(protocol: ShareProtocol, host: &HostView) -> Vec<Outcome> {
             outcome.usage = assess_usages(&facts);
             outcome.watched_since = Some(share.first_seen);
             let who = if users.is_empty() {
-                "no user names were recorded, so keep the grants to the groups that need them".to_string()
+                "grant only the groups that need it (no user names were recorded)".to_string()
             } else {
                 let list = users.iter().cloned().collect::<Vec<_>>().join(", ");
                 let partial = if users_complete { "" } else { " (the heaviest users; evidence overflowed, so there may be more)" };
@@ -80,9 +83,10 @@ pub fn evaluate(protocol: ShareProtocol, host: &HostView) -> Vec<Outcome> {
                      compare with the share and folder permissions and {who}, {how}"
                 ),
                 Some(grants) => format!(
-                    "{} {} any account change its files: remove {} and {who}, {how}{}",
+                    "{} {} any account change its files{}: remove {} and {who}, {how}{}",
                     listed(&grants.broad),
                     if grants.broad.len() == 1 { "lets" } else { "let" },
+                    grants.unread.map(|level| format!(" (the {level}'s permissions were not read)")).unwrap_or_default(),
                     if grants.broad.len() == 1 { "it" } else { "them" },
                     if grants.narrow.is_empty() {
                         String::new()
@@ -99,38 +103,52 @@ pub fn evaluate(protocol: ShareProtocol, host: &HostView) -> Vec<Outcome> {
         .collect()
 }
 
-/// Trustees any account belongs to (or can act as).
-const ANY_ACCOUNT: [&str; 3] = [
-    "S-1-1-0",  // Everyone
-    "S-1-5-11", // Authenticated Users
-    "S-1-5-7",  // ANONYMOUS LOGON
+/// Trustees any account belongs to (or can act as) over SMB.
+const ANY_ACCOUNT: [&str; 5] = [
+    "S-1-1-0",      // Everyone
+    "S-1-5-11",     // Authenticated Users
+    "S-1-5-7",      // ANONYMOUS LOGON
+    "S-1-5-2",      // NETWORK: in every SMB session's token
+    "S-1-5-32-545", // BUILTIN\Users: holds Authenticated Users and Domain Users
 ];
 
-/// A share's known grants, split into the broad ones (any account may
-/// change files) and the rest, each with where it is granted.
+/// A share's known grants: the broad ones (any account may change files)
+/// and the rest, each with where it is granted.
 struct KnownGrants {
     broad: Vec<(&'static str, Grant)>,
     narrow: Vec<(&'static str, Grant)>,
+    /// Every known level grants any account change rights.
+    any_account_may_change: bool,
+    /// The level whose grants were not read, when one was.
+    unread: Option<&'static str>,
 }
 
 impl KnownGrants {
     /// `None` when neither the share's nor the folder's grants are known.
     fn of(share: &InventoryRecord) -> Option<KnownGrants> {
         let levels = [("share", "share_grants"), ("folder", "folder_grants")];
-        let mut known = false;
-        let mut grants = KnownGrants { broad: Vec::new(), narrow: Vec::new() };
+        let mut grants =
+            KnownGrants { broad: Vec::new(), narrow: Vec::new(), any_account_may_change: true, unread: None };
+        let mut known = 0;
         for (on, attr) in levels {
-            let Some(list) = from_attr(share.attrs.get(attr)) else { continue };
-            known = true;
+            let Some(list) = from_attr(share.attrs.get(attr)) else {
+                grants.unread = Some(on);
+                continue;
+            };
+            known += 1;
+            let mut broad_here = false;
             for grant in list {
-                if ANY_ACCOUNT.contains(&grant.trustee.as_str()) && grant.rights >= Rights::Change {
+                let any_account = ANY_ACCOUNT.contains(&grant.trustee.as_str());
+                if any_account && grant.rights >= Rights::Change {
+                    broad_here = true;
                     grants.broad.push((on, grant));
-                } else if !is_system_principal(&grant.trustee) {
+                } else if !any_account && !is_system_principal(&grant.trustee) {
                     grants.narrow.push((on, grant));
                 }
             }
+            grants.any_account_may_change &= broad_here;
         }
-        known.then_some(grants)
+        (known > 0).then_some(grants)
     }
 }
 
