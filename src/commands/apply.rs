@@ -121,9 +121,15 @@ fn this_host() -> String {
     super::observe_linux::host_name()
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(windows)]
 fn this_host() -> String {
-    std::env::var("COMPUTERNAME").unwrap_or_default().to_ascii_lowercase()
+    super::observe_windows::this_host_name()
+}
+
+/// No observer runs here, so no profile names this machine: `--host` says which.
+#[cfg(not(any(windows, target_os = "linux")))]
+fn this_host() -> String {
+    "unknown".to_string()
 }
 
 #[cfg(unix)]

@@ -120,7 +120,16 @@ pub fn run(
 
 /// The name events carry as `Computer`, lower-cased as the `.evtx` importer names hosts.
 fn host_name(state: &WindowsHostState) -> String {
-    let computer = state.computer.trim();
+    name_of_computer(&state.computer)
+}
+
+/// This machine's name as `temper observe` records it, without reading the whole host state.
+pub(crate) fn this_host_name() -> String {
+    name_of_computer(&live::computer_name().unwrap_or_default())
+}
+
+fn name_of_computer(computer: &str) -> String {
+    let computer = computer.trim();
     let name =
         if computer.is_empty() { std::env::var("COMPUTERNAME").unwrap_or_default() } else { computer.to_string() };
     if name.is_empty() {

@@ -102,7 +102,7 @@ fn setting(state: &mut WindowsHostState, name: impl Into<String>, value: impl In
 }
 
 /// The DNS name events carry as `Computer`, so live and `.evtx` name the host alike.
-fn computer_name() -> Option<String> {
+pub fn computer_name() -> Option<String> {
     let mut length = 0u32;
     // SAFETY: a sizing call: no buffer, a valid length pointer.
     let _ = unsafe { GetComputerNameExW(ComputerNameDnsFullyQualified, None, &mut length) };

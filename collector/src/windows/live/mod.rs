@@ -34,7 +34,7 @@ mod wide_ptr;
 pub use error::LiveError;
 pub use etw_source::{EtwSource, ETW_CATEGORIES};
 pub use event_log_source::{EventLogSource, CHANNELS};
-pub use host_reader::read_host_state;
+pub use host_reader::{computer_name, read_host_state};
 pub use inventory_source::{InventorySource, INVENTORY_EVERY};
 pub use local_addresses::local_addresses;
 pub use packet_source::{PacketSource, PACKET_CATEGORIES};
