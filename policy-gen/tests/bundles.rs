@@ -40,12 +40,7 @@ fn file_server(host: &str, smb1_client_days: i64, extra_share: bool) -> Vec<Obse
         }
     }
     for d in 0..smb1_client_days {
-        obs.push(
-            protocol(host, at(d, 11), Negotiated::Smb(SmbDialect::Smb1), 445, 30)
-                .with_role(Role::Client)
-                .with_local(Endpoint::new(ip(1), 50_000))
-                .with_peer(Endpoint::new(ip(30), 445)),
-        );
+        obs.push(client_protocol(host, at(d, 11), Negotiated::Smb(SmbDialect::Smb1), 445, 30));
     }
     obs
 }

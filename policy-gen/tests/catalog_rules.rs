@@ -585,12 +585,7 @@ fn client_schannel_llmnr_netbios_and_incoming_ntlm_decide_from_what_was_negotiat
     let mut obs = windows_host("app01", 30, "member_server");
     for d in 0..30 {
         // This host connects to an old appliance over TLS 1.0, every day.
-        obs.push(
-            protocol("app01", at(d, 9), Negotiated::Tls(TlsVersion::Tls10), 443, 20)
-                .with_role(Role::Client)
-                .with_local(Endpoint::new(ip(1), 50_000))
-                .with_peer(Endpoint::new(ip(20), 443)),
-        );
+        obs.push(client_protocol("app01", at(d, 9), Negotiated::Tls(TlsVersion::Tls10), 443, 20));
         // Clients authenticate to it with NTLMv2; LLMNR queries reach it.
         obs.push(protocol("app01", at(d, 10), Negotiated::Ntlm(NtlmVersion::NtlmV2), 445, 21));
         obs.push(connection("app01", at(d, 11), Transport::Udp, 5355, 22));

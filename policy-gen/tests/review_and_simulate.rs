@@ -47,12 +47,7 @@ fn file_server() -> Vec<Observation> {
     }
     obs.push(protocol("fs01", at(30, 3), Negotiated::Tls(TlsVersion::Tls11), 443, 99));
     for d in 0..20 {
-        obs.push(
-            protocol("fs01", at(d, 9), Negotiated::Smb(SmbDialect::Smb1), 445, 30)
-                .with_role(Role::Client)
-                .with_local(Endpoint::new(ip(1), 50_000))
-                .with_peer(Endpoint::new(ip(30), 445)),
-        );
+        obs.push(client_protocol("fs01", at(d, 9), Negotiated::Smb(SmbDialect::Smb1), 445, 30));
     }
     obs
 }

@@ -49,6 +49,14 @@ pub fn coverage(host: &str, source: &str, categories: &[&str], days: i64, lossy:
         .collect()
 }
 
+/// `host` as the client: it reached `peer` on `port` and negotiated this.
+pub fn client_protocol(host: &str, when: DateTime<Utc>, negotiated: Negotiated, port: u16, peer: u8) -> Observation {
+    Observation::new(when, host, "wire", Event::Protocol(ProtocolUse { negotiated }))
+        .with_role(Role::Client)
+        .with_local(Endpoint::new(ip(1), 50_000))
+        .with_peer(Endpoint::new(ip(peer), port))
+}
+
 pub fn protocol(host: &str, when: DateTime<Utc>, negotiated: Negotiated, port: u16, peer: u8) -> Observation {
     Observation::new(when, host, "wire", Event::Protocol(ProtocolUse { negotiated }))
         .with_role(Role::Server)
