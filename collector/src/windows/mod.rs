@@ -33,6 +33,7 @@ pub mod security_descriptor;
 pub mod share_grants;
 pub mod sockaddr;
 pub mod tdh_types;
+pub mod well_known_sids;
 pub mod wide;
 
 pub use decoder::{decoder_for, wants, Decoder, WindowsDecoder};

@@ -8,6 +8,7 @@
 //! `windows-sddl` reads the binary form only.
 
 use super::security_descriptor::{AccessEntry, Dacl};
+use super::well_known_sids::sid_of_alias;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("unreadable SDDL at character {position}: {reason}")]
@@ -205,64 +206,10 @@ fn trustee(text: &str) -> Option<String> {
     if text.starts_with("S-") {
         return windows_sddl::Sid::parse(text).map(|sid| sid.to_string());
     }
-    if let Some(sid) = alias_sid(text) {
+    if let Some(sid) = sid_of_alias(text) {
         return Some(sid.to_string());
     }
     (text.len() == 2 && text.bytes().all(|b| b.is_ascii_uppercase())).then(|| text.to_string())
-}
-
-fn alias_sid(alias: &str) -> Option<&'static str> {
-    Some(match alias {
-        "WD" => "S-1-1-0",
-        "CO" => "S-1-3-0",
-        "CG" => "S-1-3-1",
-        "OW" => "S-1-3-4",
-        "NU" => "S-1-5-2",
-        "IU" => "S-1-5-4",
-        "SU" => "S-1-5-6",
-        "AN" => "S-1-5-7",
-        "ED" => "S-1-5-9",
-        "PS" => "S-1-5-10",
-        "AU" => "S-1-5-11",
-        "RC" => "S-1-5-12",
-        "SY" => "S-1-5-18",
-        "LS" => "S-1-5-19",
-        "NS" => "S-1-5-20",
-        "BA" => "S-1-5-32-544",
-        "BU" => "S-1-5-32-545",
-        "BG" => "S-1-5-32-546",
-        "PU" => "S-1-5-32-547",
-        "AO" => "S-1-5-32-548",
-        "SO" => "S-1-5-32-549",
-        "PO" => "S-1-5-32-550",
-        "BO" => "S-1-5-32-551",
-        "RE" => "S-1-5-32-552",
-        "RU" => "S-1-5-32-554",
-        "RD" => "S-1-5-32-555",
-        "NO" => "S-1-5-32-556",
-        "AC" => "S-1-15-2-1",
-        _ => return None,
-    })
-}
-
-/// Aliases relative to the domain (or the machine) whose SID the text
-/// does not give, with the group's name.
-pub fn domain_alias_name(alias: &str) -> Option<&'static str> {
-    Some(match alias {
-        "LA" => "Administrator",
-        "LG" => "Guest",
-        "DA" => "Domain Admins",
-        "DU" => "Domain Users",
-        "DG" => "Domain Guests",
-        "DC" => "Domain Computers",
-        "DD" => "Domain Controllers",
-        "CA" => "Cert Publishers",
-        "SA" => "Schema Admins",
-        "EA" => "Enterprise Admins",
-        "PA" => "Group Policy Creator Owners",
-        "RO" => "Enterprise Read-only Domain Controllers",
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

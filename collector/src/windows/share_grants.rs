@@ -3,8 +3,8 @@
 //! the inventory keeps them (`share_grants`, `folder_grants`). Whether a
 //! grant is too broad is the policy's judgement, not the collector's.
 
-use super::sddl::domain_alias_name;
 use super::security_descriptor::{dacl_of_bytes, AccessEntry, Dacl, DescriptorError};
+use super::well_known_sids::well_known_name;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -114,41 +114,6 @@ pub fn grants_of_descriptor(
         grant.name = lookup(&grant.trustee);
     }
     Ok(grants)
-}
-
-/// Names of the SIDs every Windows machine shares.
-pub fn well_known_name(trustee: &str) -> Option<&'static str> {
-    Some(match trustee {
-        "S-1-1-0" => "Everyone",
-        "S-1-3-0" => "CREATOR OWNER",
-        "S-1-3-1" => "CREATOR GROUP",
-        "S-1-3-4" => "OWNER RIGHTS",
-        "S-1-5-2" => "NETWORK",
-        "S-1-5-4" => "INTERACTIVE",
-        "S-1-5-6" => "SERVICE",
-        "S-1-5-7" => "ANONYMOUS LOGON",
-        "S-1-5-9" => "ENTERPRISE DOMAIN CONTROLLERS",
-        "S-1-5-10" => "SELF",
-        "S-1-5-11" => "Authenticated Users",
-        "S-1-5-12" => "RESTRICTED",
-        "S-1-5-18" => "SYSTEM",
-        "S-1-5-19" => "LOCAL SERVICE",
-        "S-1-5-20" => "NETWORK SERVICE",
-        "S-1-5-32-544" => r"BUILTIN\Administrators",
-        "S-1-5-32-545" => r"BUILTIN\Users",
-        "S-1-5-32-546" => r"BUILTIN\Guests",
-        "S-1-5-32-547" => r"BUILTIN\Power Users",
-        "S-1-5-32-548" => r"BUILTIN\Account Operators",
-        "S-1-5-32-549" => r"BUILTIN\Server Operators",
-        "S-1-5-32-550" => r"BUILTIN\Print Operators",
-        "S-1-5-32-551" => r"BUILTIN\Backup Operators",
-        "S-1-5-32-552" => r"BUILTIN\Replicator",
-        "S-1-5-32-554" => r"BUILTIN\Pre-Windows 2000 Compatible Access",
-        "S-1-5-32-555" => r"BUILTIN\Remote Desktop Users",
-        "S-1-5-32-556" => r"BUILTIN\Network Configuration Operators",
-        "S-1-15-2-1" => "ALL APPLICATION PACKAGES",
-        alias => return domain_alias_name(alias),
-    })
 }
 
 /// The inventory attribute value for a list of grants.
