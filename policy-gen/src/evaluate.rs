@@ -229,7 +229,7 @@ fn decide(
             "{reason}. Domain accounts are validated by the domain controllers, so this is a recommendation for them, with this host's evidence"
         );
     }
-    Decision {
+    let mut decision = Decision {
         rule: rule.id.clone(),
         title: rule.title.clone(),
         platform: rule.platform,
@@ -247,6 +247,23 @@ fn decide(
         detail: outcome.detail,
         verdict: None,
         stale_days: None,
+    };
+    hold_back_unrenderable(rule, &mut decision);
+    decision
+}
+
+/// A value the artifacts cannot write is never shown as enforced: the
+/// decision goes to review, and the reason is kept for a reviewer's verdict.
+fn hold_back_unrenderable(rule: &Rule, decision: &mut Decision) {
+    use crate::render::expressible::{refusal, NOT_RENDERABLE};
+    let Some(why) = refusal(&rule.render, decision) else { return };
+    decision.detail.insert(NOT_RENDERABLE.into(), serde_json::Value::String(why.clone()));
+    if decision.state == State::Enforce && decision.scope == Scope::Host {
+        decision.state = State::Review;
+        decision.reason = format!(
+            "The artifacts cannot apply this safely ({why}): apply it by hand or change the names. (Otherwise: {})",
+            decision.reason
+        );
     }
 }
 

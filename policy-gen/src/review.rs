@@ -235,14 +235,25 @@ pub fn apply(policy: &mut Policy, review: &ReviewFile, stale_days: i64) -> Vec<S
                     d.reason = format!("Accepted by {}{until}: {}. ({})", v.reviewer, v.reason, d.reason);
                 }
                 Outcome::Reject => {
-                    d.state = State::Enforce;
-                    d.reason = format!(
-                        "Rejected by {}: {}. Enforced although the evidence said {}: {}",
-                        v.reviewer,
-                        v.reason,
-                        state_before.as_str(),
-                        d.reason
-                    );
+                    match d.detail.get(crate::render::expressible::NOT_RENDERABLE).and_then(|w| w.as_str()) {
+                        // A verdict cannot make a value writable: it stays held back.
+                        Some(why) => {
+                            d.reason = format!(
+                            "Rejected by {}: {}. Still not enforced: the artifacts cannot apply it safely ({why}). ({})",
+                            v.reviewer, v.reason, d.reason
+                        );
+                        }
+                        None => {
+                            d.state = State::Enforce;
+                            d.reason = format!(
+                                "Rejected by {}: {}. Enforced although the evidence said {}: {}",
+                                v.reviewer,
+                                v.reason,
+                                state_before.as_str(),
+                                d.reason
+                            );
+                        }
+                    }
                 }
             }
         }

@@ -7,8 +7,9 @@
 //! checked sshd patterns, everything else as sanitised comments or
 //! shell-quoted words. Ports and versions are numbers and catalog values.
 
+use super::expressible::{refusal, NOT_RENDERABLE};
 use crate::decision::Decision;
-use crate::escape::{comment_text, samba_section_name, shell_literal, sshd_user_pattern};
+use crate::escape::{comment_text, samba_section_name, shell_literal};
 use crate::policy::Policy;
 use crate::rule::{RenderSpec, Rule};
 use std::collections::BTreeMap;
@@ -47,11 +48,6 @@ pub fn manual_step(step: &str, decision: &Decision) -> String {
         other => other.to_string(),
     };
     step.replace("{subject}", decision.subject.as_deref().unwrap_or("this host")).replace("{value}", &value)
-}
-
-/// Plain names (units, algorithms) that go into files and commands unquoted.
-fn plain_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'))
 }
 
 fn header(policy: &Policy, host: &str, comment: &str) -> String {
@@ -103,11 +99,22 @@ pub fn render_stage(
     let mut shares: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut sysctl: BTreeMap<String, (String, String)> = BTreeMap::new();
 
+    // Held back because no file can carry the value: said where the artifacts are read.
+    for decision in policy.decisions_for(host).filter(|d| d.state == crate::decision::State::Review) {
+        if let Some(why) = decision.detail.get(NOT_RENDERABLE).and_then(|w| w.as_str()) {
+            artifacts.refused.push(format!("{}: {why}", decision.rule));
+        }
+    }
     for decision in policy.decisions_for(host).filter(|d| d.is_enforced_here()) {
         let rule = rules
             .iter()
             .find(|r| r.id == decision.rule)
             .ok_or_else(|| format!("rule {} is not in this catalog", decision.rule))?;
+        // Generation holds such decisions back already; a policy from elsewhere may not.
+        if let Some(why) = refusal(&rule.render, decision) {
+            artifacts.refused.push(format!("{}: {why}", decision.rule));
+            continue;
+        }
         match &rule.render {
             RenderSpec::Sshd { directives } => {
                 for (key, value) in directives {
@@ -117,18 +124,7 @@ pub fn render_stage(
             RenderSpec::SshdAllowUsers => {
                 let users: Vec<&str> =
                     decision.value.as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
-                let unsafe_users: Vec<&&str> = users.iter().filter(|u| sshd_user_pattern(u).is_none()).collect();
-                if unsafe_users.is_empty() {
-                    sshd.push(format!("# {}\nAllowUsers {}", comment_text(&decision.title), users.join(" ")));
-                } else {
-                    // Leaving a user out would lock them out; writing the name could widen
-                    // the list (wildcards) or break the file. Hold the whole directive back.
-                    artifacts.refused.push(format!(
-                        "{}: AllowUsers not written, user name(s) that sshd_config cannot express safely: {}",
-                        decision.rule,
-                        unsafe_users.iter().map(|u| format!("{u:?}")).collect::<Vec<_>>().join(", ")
-                    ));
-                }
+                sshd.push(format!("# {}\nAllowUsers {}", comment_text(&decision.title), users.join(" ")));
             }
             RenderSpec::SambaGlobal { parameter, levels } => {
                 let version = decision.value.as_str().unwrap_or_default();
@@ -137,39 +133,24 @@ pub fn render_stage(
                     .ok_or_else(|| format!("{}: no {parameter} value for {version}", decision.rule))?;
                 samba.push(format!("# {}\n{parameter} = {level}", comment_text(&decision.title)));
             }
-            RenderSpec::ModprobeBlacklist => {
-                let name = decision.value.as_str().unwrap_or_default();
-                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-                    modules.push(name.to_string());
-                } else {
-                    artifacts.refused.push(format!("{}: module name {name:?} is not a plain name", decision.rule));
-                }
-            }
+            RenderSpec::ModprobeBlacklist => modules.push(decision.value.as_str().unwrap_or_default().to_string()),
             RenderSpec::NftablesInbound => firewall = Some(decision),
             RenderSpec::TlsListener => render_tls_listener(policy, host, decision, &mut artifacts),
             RenderSpec::SshdRemoveAlgorithms { keyword } => {
                 let name = decision.value.as_str().unwrap_or_default();
-                if plain_name(name) {
-                    let entry = removed.entry(keyword.as_str()).or_insert_with(|| (Vec::new(), decision.title.clone()));
-                    entry.0.push(name.to_string());
-                } else {
-                    artifacts.refused.push(format!("{}: algorithm name {name:?} is not a plain name", decision.rule));
-                }
+                let entry = removed.entry(keyword.as_str()).or_insert_with(|| (Vec::new(), decision.title.clone()));
+                entry.0.push(name.to_string());
             }
             RenderSpec::SambaSetting { parameter, value } => {
                 samba.push(format!("# {}\n{parameter} = {value}", comment_text(&decision.title)));
             }
             RenderSpec::SambaShare { parameter, value } => {
                 let share = decision.value.as_str().unwrap_or_default();
-                match samba_section_name(share) {
-                    Some(section) => shares
+                if let Some(section) = samba_section_name(share) {
+                    shares
                         .entry(section)
                         .or_default()
-                        .push(format!("\t# {}\n\t{parameter} = {value}", comment_text(&decision.title))),
-                    None => artifacts.refused.push(format!(
-                        "{}: share name {share:?} cannot be written as an smb.conf section",
-                        decision.rule
-                    )),
+                        .push(format!("\t# {}\n\t{parameter} = {value}", comment_text(&decision.title)));
                 }
             }
             RenderSpec::Sysctl { values } => {
@@ -177,23 +158,10 @@ pub fn render_stage(
                     sysctl.insert(key.clone(), (value.clone(), decision.title.clone()));
                 }
             }
-            RenderSpec::SystemdDisable => {
-                let unit = decision.value.as_str().unwrap_or_default();
-                if plain_name(unit) {
-                    artifacts.units.push(unit.to_string());
-                } else {
-                    artifacts.refused.push(format!("{}: unit name {unit:?} is not a plain name", decision.rule));
-                }
-            }
+            RenderSpec::SystemdDisable => artifacts.units.push(decision.value.as_str().unwrap_or_default().to_string()),
             RenderSpec::Manual { step, .. } => artifacts.manual_steps.push(manual_step(step, decision)),
             RenderSpec::AccountExpire => {
-                let name = decision.value.as_str().unwrap_or_default();
-                // A name usermod and /etc/shadow take as one plain word (no `:` or spaces).
-                if plain_name(name) && !name.starts_with('-') {
-                    artifacts.accounts.push(name.to_string());
-                } else {
-                    artifacts.refused.push(format!("{}: account name {name:?} is not a plain name", decision.rule));
-                }
+                artifacts.accounts.push(decision.value.as_str().unwrap_or_default().to_string())
             }
             other => return Err(format!("{}: {other:?} is not a Linux rendering", decision.rule)),
         }

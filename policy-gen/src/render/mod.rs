@@ -3,6 +3,7 @@
 //! says what it does and what it leaves alone.
 
 pub mod ansible;
+pub mod expressible;
 pub mod linux;
 pub mod registry_file;
 pub mod windows;
