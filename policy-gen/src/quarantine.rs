@@ -16,9 +16,9 @@ use std::collections::BTreeSet;
 use temper_collector::{Negotiated, NtlmVersion, SmbDialect};
 use temper_learner::{Dimension, FactKey};
 
+use crate::rarity::RARE_DAYS;
+
 const MS_PER_DAY: i64 = 86_400_000;
-/// At most this many days of use count as rare.
-const RARE_DAYS: usize = 3;
 
 /// Peers that used `modern` versions of a protocol with this host.
 fn peers_of(host: &HostView, modern: impl Fn(&Negotiated) -> bool) -> BTreeSet<String> {

@@ -8,11 +8,29 @@
 //! on day 8 are two facts but one week of use. So a scanner on most days
 //! next to a one-off peer trying SMB1 once gives an exception naming the
 //! scanner, with the one-off peer flagged.
+//!
+//! A use seen on more than `RARE_DAYS` days is a need however many distinct
+//! peers make it: the visitors of a public site each come once, and the
+//! site is used every day. A scan (one peer, one day) stays `review`.
 
 use crate::decision::{State, Usage, Witness};
 use std::collections::{BTreeMap, BTreeSet};
 use temper_learner::time_buckets::{day_of, utc};
 use temper_learner::{Dimension, EvidenceSummary, Fact};
+
+/// At most this many days of use count as rare.
+pub const RARE_DAYS: usize = 3;
+
+/// How many one-off peers a note names before it counts the rest.
+const NAMED_PEERS: usize = 10;
+
+/// `a, b, c and 4 more`
+fn some_of(names: &[&str]) -> String {
+    match names.len().checked_sub(NAMED_PEERS) {
+        Some(rest) if rest > 0 => format!("{} and {rest} more", names[..NAMED_PEERS].join(", ")),
+        _ => names.join(", "),
+    }
+}
 
 /// Assesses the facts one decision is about, together.
 pub fn assess_usages(facts: &[&Fact]) -> Vec<Usage> {
@@ -72,8 +90,16 @@ fn assess(fact: &Fact, peer_state: &dyn Fn(&str) -> State, peerless_days: usize)
         let rare: Vec<&str> =
             peers.iter().filter(|p| p.state == Some(State::Review)).map(|p| p.value.as_str()).collect();
         let note =
-            (!rare.is_empty()).then(|| format!("also used by peer(s) seen on a single day only: {}", rare.join(", ")));
+            (!rare.is_empty()).then(|| format!("also used by peer(s) seen on a single day only: {}", some_of(&rare)));
         (State::Exception, note)
+    } else if stats.days.len() > RARE_DAYS {
+        let seen = if stats.evidence(Dimension::Peer).is_some_and(EvidenceSummary::is_exact) {
+            format!("{} distinct peers", peers.len())
+        } else {
+            format!("more than {} distinct peers", peers.len())
+        };
+        let note = format!("a public service: {seen}, each on a single day, used it on {} days", stats.days.len());
+        (State::Exception, Some(note))
     } else {
         let who = if peers.len() == 1 { "a single peer" } else { "peers" };
         (State::Review, Some(format!("used only by {who} on a single day each")))
