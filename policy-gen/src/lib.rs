@@ -15,6 +15,7 @@ pub mod evaluate;
 pub mod fingerprint;
 pub mod fit;
 pub mod host_view;
+pub mod inbound_use;
 pub mod peers;
 pub mod policy;
 pub mod quarantine;

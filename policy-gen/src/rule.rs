@@ -113,6 +113,10 @@ pub enum ShapeSpec {
         usage: UsageMatcher,
         #[serde(default)]
         present_means_used: Vec<InventoryProbe>,
+        /// Programs whose listening ports' inbound use is a use (the print
+        /// spooler over RPC on whatever port `spoolsv` listens on).
+        #[serde(default)]
+        served_by: Vec<String>,
     },
     /// A strict setting, unless usage it would break was seen.
     SettingUnlessUsed {
@@ -122,6 +126,9 @@ pub enum ShapeSpec {
         /// during the window).
         #[serde(default)]
         present_means_used: Vec<InventoryProbe>,
+        /// As for `disable_unless_used`.
+        #[serde(default)]
+        served_by: Vec<String>,
     },
     /// Exactly the observed set (plus a keep-list for accounts).
     Allowlist { member: AllowlistMember, usage: UsageMatcher },

@@ -14,7 +14,8 @@ use crate::host_view::HostView;
 use crate::policy::Policy;
 use crate::rarity::assess_usages;
 use crate::rule::{Rule, ShapeSpec};
-use crate::shapes::{allowlist::member_of, matching_usage, remove_unused, ShapeContext};
+use crate::shapes::allowlist::{placement, Placement};
+use crate::shapes::{matching_usage, remove_unused, ShapeContext};
 use serde::Serialize;
 use temper_collector::{Access, Negotiated};
 use temper_learner::{Dimension, Fact, FactKey, Profile, ProfileError};
@@ -112,15 +113,20 @@ pub fn breaking_usage(rule: &Rule, d: &Decision, host: &HostView, ctx: &ShapeCon
                 .collect();
             assess_usages(&below)
         }
-        ShapeSpec::DisableUnlessUsed { usage, present_means_used }
-        | ShapeSpec::SettingUnlessUsed { usage, present_means_used } => matching_usage(host, usage, present_means_used),
+        ShapeSpec::DisableUnlessUsed { usage, present_means_used, served_by }
+        | ShapeSpec::SettingUnlessUsed { usage, present_means_used, served_by } => {
+            matching_usage(host, usage, present_means_used, served_by)
+        }
         ShapeSpec::Allowlist { member, usage } => {
             let allowed: Vec<&str> = d.value.as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
             let outside: Vec<&Fact> = host
                 .facts
                 .iter()
-                .filter(|f| usage.matches_fact(f))
-                .filter(|f| member_of(&f.key, *member).is_none_or(|m| !allowed.contains(&m.as_str())))
+                .filter(|f| match placement(&f.key, *member, usage, host) {
+                    Placement::Members(members) => members.iter().any(|m| !allowed.contains(&m.as_str())),
+                    Placement::Unplaceable => true,
+                    Placement::Unrelated => false,
+                })
                 .collect();
             assess_usages(&outside)
         }

@@ -337,8 +337,9 @@ fn windows_file_server() -> Policy {
         obs.push(connection("fs01", at(d, 9), Transport::Tcp, 445, 8));
         obs.push(connection("fs01", at(d, 9), Transport::Tcp, 21, 9));
         obs.push(protocol("fs01", at(d, 9), Negotiated::Smb(SmbDialect::Smb311), 445, 8));
+        // A file server sees its clients' tickets in SMB SESSION_SETUP, on 445 (it is no KDC).
         obs.push(
-            protocol("fs01", at(d, 9), Negotiated::Kerberos(KerberosVersion::V5), 88, 8)
+            protocol("fs01", at(d, 9), Negotiated::Kerberos(KerberosVersion::V5), 445, 8)
                 .with_detail("etype", "rc4-hmac"),
         );
         obs.push(

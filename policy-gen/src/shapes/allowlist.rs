@@ -2,10 +2,15 @@
 //! ports), plus a keep-list of break-glass accounts for user lists. Members
 //! seen too rarely to trust send the list to review; an empty list is never
 //! enforced (it would lock everyone out).
+//!
+//! A port list takes every inbound use of a port (`inbound_use`), not only
+//! connections: a handshake dissected on 443 or a share opened over SMB
+//! proves the port is needed even where no connection source ran.
 
 use super::{Outcome, ShapeContext};
 use crate::decision::{State, Usage};
 use crate::host_view::HostView;
+use crate::inbound_use::{inbound_use, InboundUse};
 use crate::rarity::assess_usages;
 use crate::rule::{AllowlistMember, Rule};
 use crate::usage_matcher::UsageMatcher;
@@ -13,14 +18,29 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use temper_learner::FactKey;
 
-/// The member a fact contributes: a user name, or `tcp/22`.
-pub(crate) fn member_of(key: &FactKey, member: AllowlistMember) -> Option<String> {
-    match (member, key) {
-        (AllowlistMember::User, FactKey::Logon { user, .. }) => user.clone(),
-        (AllowlistMember::Port, FactKey::Connection { transport, port: Some(port), .. }) => {
-            Some(format!("{}/{port}", transport.as_str()))
-        }
-        _ => None,
+/// Where a fact belongs in an allowlist.
+pub(crate) enum Placement {
+    /// The members it is a use of: user names, or `tcp/22`.
+    Members(Vec<String>),
+    /// A use the list would block but cannot express (a connection on no
+    /// known port, a logon with no user).
+    Unplaceable,
+    /// Not a use the list is about.
+    Unrelated,
+}
+
+pub(crate) fn placement(key: &FactKey, member: AllowlistMember, usage: &UsageMatcher, host: &HostView) -> Placement {
+    match member {
+        AllowlistMember::User if usage.matches(key) => match key {
+            FactKey::Logon { user: Some(user), .. } => Placement::Members(vec![user.clone()]),
+            _ => Placement::Unplaceable,
+        },
+        AllowlistMember::User => Placement::Unrelated,
+        AllowlistMember::Port => match inbound_use(key, host) {
+            InboundUse::On(ports) => Placement::Members(ports.into_iter().map(|p| p.member()).collect()),
+            InboundUse::PortUnknown => Placement::Unplaceable,
+            InboundUse::NotInbound => Placement::Unrelated,
+        },
     }
 }
 
@@ -35,10 +55,15 @@ pub fn evaluate(
     // Uses that match but cannot be expressed as a member (a connection with
     // no known port, a logon with no user): an allowlist would block them.
     let mut unplaceable: Vec<String> = Vec::new();
-    for fact in host.facts.iter().filter(|f| usage.matches(&f.key)) {
-        match member_of(&fact.key, member) {
-            Some(m) => facts_of_member.entry(m).or_default().push(fact),
-            None => unplaceable.push(fact.key.describe()),
+    for fact in &host.facts {
+        match placement(&fact.key, member, usage, host) {
+            Placement::Members(members) => {
+                for m in members {
+                    facts_of_member.entry(m).or_default().push(fact);
+                }
+            }
+            Placement::Unplaceable => unplaceable.push(fact.key.describe()),
+            Placement::Unrelated => {}
         }
     }
     let members: BTreeMap<String, Vec<Usage>> =

@@ -59,11 +59,11 @@ pub struct ShapeContext<'a> {
 pub fn evaluate_shape(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Outcome> {
     match &rule.shape {
         ShapeSpec::MinVersion { .. } => min_version::evaluate(rule, host),
-        ShapeSpec::DisableUnlessUsed { usage, present_means_used } => {
-            disable_unless_used::evaluate(rule, usage, present_means_used, host)
+        ShapeSpec::DisableUnlessUsed { usage, present_means_used, served_by } => {
+            disable_unless_used::evaluate(rule, matching_usage(host, usage, present_means_used, served_by))
         }
-        ShapeSpec::SettingUnlessUsed { usage, present_means_used } => {
-            setting_unless_used::evaluate(rule, usage, present_means_used, host)
+        ShapeSpec::SettingUnlessUsed { usage, present_means_used, served_by } => {
+            setting_unless_used::evaluate(rule, matching_usage(host, usage, present_means_used, served_by))
         }
         ShapeSpec::Allowlist { member, usage } => allowlist::evaluate(rule, *member, usage, host, ctx),
         ShapeSpec::RemoveUnused { .. } => remove_unused::evaluate(rule, host, ctx),
@@ -72,14 +72,25 @@ pub fn evaluate_shape(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> V
     }
 }
 
-/// Facts of the host that a matcher selects, assessed for rarity, and the
-/// inventory items whose presence is a use.
+/// Facts of the host that a matcher selects or that used a port one of the
+/// `served_by` programs listens on, assessed for rarity, and the inventory
+/// items whose presence is a use.
 pub fn matching_usage(
     host: &HostView,
     usage: &crate::usage_matcher::UsageMatcher,
     present_means_used: &[crate::rule::InventoryProbe],
+    served_by: &[String],
 ) -> Vec<Usage> {
-    let facts: Vec<_> = host.facts.iter().filter(|f| usage.matches_fact(f)).collect();
+    let served_ports: Vec<u16> = served_by
+        .iter()
+        .flat_map(|program| crate::inbound_use::listener_ports_of(host, program))
+        .map(|p| p.port)
+        .collect();
+    let facts: Vec<_> = host
+        .facts
+        .iter()
+        .filter(|f| usage.matches_fact(f) || crate::inbound_use::uses_any_port(&f.key, host, &served_ports))
+        .collect();
     let mut uses = crate::rarity::assess_usages(&facts);
     for probe in present_means_used {
         uses.extend(host.matching_inventory(probe).map(|item| {

@@ -3,18 +3,26 @@
 //! algorithms). Items in use are kept, as exceptions with their evidence; an
 //! item that appeared during the window is judged only on the time since it
 //! appeared.
+//!
+//! Use is any evidence, not only the kind the rule's matcher names: a
+//! service is used by every inbound use of its ports (`inbound_use`), logons
+//! through it, connections to it and starts of its program by anything but
+//! the service manager; an account by every fact whose user it is and every
+//! service that runs as it.
 
 use super::{presence_usage, Outcome, ShapeContext};
 use crate::decision::Usage;
 use crate::host_view::{unit_name, HostView};
+use crate::inbound_use::{listener_ports_of, uses_any_port};
 use crate::rarity::assess_usages;
-use crate::rule::{Rule, ShapeSpec};
+use crate::rule::{Candidate, Rule, ShapeSpec};
+use crate::usage_matcher::UsageMatcher;
 use regex::Regex;
 use serde_json::Value;
 use temper_collector::normalize::bare_program_name;
 use temper_collector::share_name::same_share;
-use temper_collector::{InventoryCategory, Role, ShareProtocol};
-use temper_learner::{Fact, FactKey, InventoryRecord};
+use temper_collector::{InventoryCategory, Kind, Role, ServiceAction, ShareProtocol};
+use temper_learner::{Dimension, Fact, FactKey, InventoryRecord};
 
 /// Kernel module names use `-` and `_` interchangeably.
 fn module_name(name: &str) -> String {
@@ -109,7 +117,11 @@ pub fn evaluate(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Out
                 .filter(|f| {
                     let of_item =
                         *unattributed || fact_name(&f.key).is_some_and(|n| names_match(*inventory, &n, &name));
-                    (usage.matches_fact(f) && of_item) || is_inbound_to(&f.key, &ports)
+                    (usage.matches_fact(f) && of_item)
+                        || uses_any_port(&f.key, host, &ports)
+                        || (*unattributed && uses_matched_ports(usage, f, host))
+                        || candidate.is_some_and(|c| serves(c, &f.key) || started_by_a_client(c, f))
+                        || (*inventory == Some(InventoryCategory::Account) && acted_as(f, &name))
                 })
                 .collect();
             let mut uses: Vec<Usage> = assess_usages(&used);
@@ -117,6 +129,17 @@ pub fn evaluate(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Out
             if *inventory == Some(InventoryCategory::Module) {
                 if let Some(item) = item {
                     uses.push(presence_usage(item, &format!("kernel module {} loaded (inventory)", item.name)));
+                }
+            }
+            // A service that runs as the account uses it whenever it runs.
+            if *inventory == Some(InventoryCategory::Account) {
+                for service in host.inventory_of(InventoryCategory::Service) {
+                    if service.attr_str("account").is_some_and(|a| names_match(*inventory, a, &name)) {
+                        uses.push(presence_usage(
+                            service,
+                            &format!("service {} runs as {name} (inventory)", service.name),
+                        ));
+                    }
                 }
             }
             let mut outcome = Outcome::new(Value::String(name.clone()), format!("{noun} {name} was never {never}"));
@@ -146,24 +169,64 @@ pub fn evaluate(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Out
 }
 
 /// The candidate's well-known ports and the ports its program listens on.
-fn candidate_ports(candidate: &crate::rule::Candidate, host: &HostView) -> Vec<u16> {
+fn candidate_ports(candidate: &Candidate, host: &HostView) -> Vec<u16> {
     let mut ports = candidate.ports.clone();
     if let Some(program) = &candidate.process {
-        for listener in host.inventory_of(InventoryCategory::Listener) {
-            let owner = listener.attr_str("process").map(bare_program_name);
-            if owner.is_some_and(|o| o.eq_ignore_ascii_case(program)) {
-                ports.extend(crate::host_view::listener_port(listener));
-            }
-        }
+        ports.extend(listener_ports_of(host, program).into_iter().map(|p| p.port));
     }
     ports.sort_unstable();
     ports.dedup();
     ports
 }
 
-fn is_inbound_to(key: &FactKey, ports: &[u16]) -> bool {
+/// An inbound-connection matcher with ports (NFS: 2049) takes every inbound
+/// use of those ports, as a share opened over NFS, not only connections.
+fn uses_matched_ports(usage: &UsageMatcher, fact: &Fact, host: &HostView) -> bool {
+    usage.kind == Some(Kind::Connection)
+        && usage.role != Some(Role::Client)
+        && usage.ports.as_deref().is_some_and(|ports| uses_any_port(&fact.key, host, ports))
+}
+
+/// Whether `name` is the candidate's service or program name.
+fn names_candidate(candidate: &Candidate, name: &str) -> bool {
+    unit_name(name).eq_ignore_ascii_case(&candidate.name)
+        || candidate.process.as_deref().is_some_and(|p| bare_program_name(name).eq_ignore_ascii_case(p))
+}
+
+/// Logons through the service, and clients connecting to it.
+fn serves(candidate: &Candidate, key: &FactKey) -> bool {
     match key {
-        FactKey::Connection { role: Some(Role::Server), port: Some(port), .. } => ports.contains(port),
+        FactKey::Logon { service, success: true, .. } => names_candidate(candidate, service),
+        FactKey::Service { service, action: ServiceAction::Connect } => names_candidate(candidate, service),
         _ => false,
     }
+}
+
+/// Programs that start services: a start by one of them is the service
+/// manager at work, not a client (an inetd or a user starting it is one).
+const SERVICE_MANAGERS: &[&str] = &["systemd", "init", "services", "svchost", "wininit"];
+
+/// A start of the candidate's program by something other than the service manager.
+fn started_by_a_client(candidate: &Candidate, fact: &Fact) -> bool {
+    let FactKey::Exec { image } = &fact.key else { return false };
+    let Some(program) = &candidate.process else { return false };
+    if !bare_program_name(image).eq_ignore_ascii_case(program) {
+        return false;
+    }
+    match fact.stats.evidence(Dimension::Process).filter(|p| !p.values.is_empty()) {
+        Some(parents) => {
+            parents.values.keys().any(|parent| !SERVICE_MANAGERS.contains(&bare_program_name(parent).as_str()))
+        }
+        // Who started it is unknown: it may have been a client.
+        None => true,
+    }
+}
+
+/// A fact whose user is the account: a share opened, a program or script run
+/// as it. Logons are the rule's own matcher's (a failed one is no use).
+fn acted_as(fact: &Fact, account: &str) -> bool {
+    !matches!(fact.key, FactKey::Logon { .. })
+        && fact.stats.evidence(Dimension::User).is_some_and(|users| {
+            users.values.keys().any(|user| names_match(Some(InventoryCategory::Account), user, account))
+        })
 }

@@ -3,17 +3,16 @@
 //! `disable_unless_used`; it differs in what it renders — a value of a
 //! setting rather than a feature switched off — and in how it reads.
 
-use super::{matching_usage, Outcome};
-use crate::host_view::HostView;
-use crate::rule::{InventoryProbe, Rule};
-use crate::usage_matcher::UsageMatcher;
+use super::Outcome;
+use crate::decision::Usage;
+use crate::rule::Rule;
 use serde_json::Value;
 
-pub fn evaluate(rule: &Rule, usage: &UsageMatcher, present: &[InventoryProbe], host: &HostView) -> Vec<Outcome> {
+pub fn evaluate(rule: &Rule, usage: Vec<Usage>) -> Vec<Outcome> {
     let mut outcome = Outcome::new(
         Value::String(rule.setting.value.clone()),
         format!("no use that {} = {} would break was observed", rule.setting.name, rule.setting.value),
     );
-    outcome.usage = matching_usage(host, usage, present);
+    outcome.usage = usage;
     vec![outcome]
 }
