@@ -9,10 +9,7 @@
 //! tokens. Memory is bounded: per direction, per flow and in flow count.
 
 use super::capture::{CaptureRecord, PacketTime};
-use super::kerberos::KerberosDissector;
-use super::rdp::RdpDissector;
-use super::smb::SmbDissector;
-use super::ssh::SshDissector;
+use super::dissector::{identify, Dissector, DISSECTORS};
 use super::stream::{Stream, MAX_BUFFERED};
 use super::tls::TlsDissector;
 use super::{ntlm_scan, Direction, Finding};
@@ -53,54 +50,39 @@ pub struct FlowStats {
     pub dropped: u64,
 }
 
-enum Dissector {
+/// Where a flow's dissection stands.
+enum Dissection {
     /// Not recognised yet: scanned for a late ClientHello and for tokens.
     Unknown,
-    Tls(TlsDissector),
-    Ssh(SshDissector),
-    Smb(SmbDissector),
-    Kerberos(KerberosDissector),
-    Rdp(RdpDissector),
+    Active(Box<dyn Dissector>),
     /// Nothing more to learn.
     Done,
 }
 
-impl Dissector {
-    /// Feeds an identified dissector one direction's bytes; returns how many it
-    /// consumed. `Unknown` is the flow's own business (see `Flow::feed`); `Done`
-    /// takes everything.
+impl Dissection {
+    /// Feeds the active dissector one direction's bytes; returns how many it
+    /// consumed. `Unknown` is the flow's own business (see `Flow::feed`);
+    /// `Done` takes everything.
     fn feed(&mut self, dir: Direction, data: &[u8], out: &mut Vec<Finding>) -> usize {
         match self {
-            Dissector::Tls(d) => d.feed(dir, data, out),
-            Dissector::Ssh(d) => d.feed(dir, data, out),
-            Dissector::Smb(d) => d.feed(dir, data, out),
-            Dissector::Kerberos(d) => d.feed_tcp(dir, data, out),
-            Dissector::Rdp(d) => d.feed(dir, data, out),
-            Dissector::Unknown | Dissector::Done => data.len(),
+            Dissection::Active(d) => d.feed(dir, data, out),
+            Dissection::Unknown | Dissection::Done => data.len(),
         }
     }
 
     fn finished(&self) -> bool {
-        match self {
-            Dissector::Tls(d) => d.finished(),
-            Dissector::Ssh(d) => d.finished(),
-            Dissector::Smb(d) => d.finished(),
-            Dissector::Kerberos(d) => d.finished(),
-            Dissector::Rdp(d) => d.finished(),
-            Dissector::Unknown | Dissector::Done => false,
-        }
+        matches!(self, Dissection::Active(d) if d.finished())
     }
 
     /// End of flow: what a dissector holds back until then.
     fn finish(&mut self, out: &mut Vec<Finding>) {
-        match self {
-            Dissector::Tls(d) => d.finish(out),
-            Dissector::Ssh(d) => d.finish(out),
-            Dissector::Kerberos(d) => d.finish(out),
-            Dissector::Rdp(d) => d.finish(out),
-            Dissector::Smb(d) => d.finish(out),
-            Dissector::Unknown | Dissector::Done => {}
+        if let Dissection::Active(d) = self {
+            d.finish(out);
         }
+    }
+
+    fn hands_over(&self) -> bool {
+        matches!(self, Dissection::Active(d) if d.hands_over())
     }
 }
 
@@ -114,7 +96,7 @@ struct Flow {
     scanned: [usize; 2],
     /// Bytes scanned while Unknown, both directions together.
     scanned_total: usize,
-    dissector: Dissector,
+    dissection: Dissection,
     first_sender: SocketAddr,
     last_seen: PacketTime,
     found: bool,
@@ -190,7 +172,7 @@ impl FlowTracker {
                     streams: Default::default(),
                     scanned: [0, 0],
                     scanned_total: 0,
-                    dissector: Dissector::Unknown,
+                    dissection: Dissection::Unknown,
                     first_sender: record.src,
                     last_seen: record.time,
                     found: false,
@@ -252,7 +234,7 @@ impl FlowTracker {
     fn close(&mut self, mut flow: Flow, time: PacketTime, out: &mut Vec<FlowFinding>) {
         let time = time.utc();
         let mut findings = Vec::new();
-        flow.dissector.finish(&mut findings);
+        flow.dissection.finish(&mut findings);
         if !findings.is_empty() && !flow.found {
             flow.found = true;
             self.stats.identified += 1;
@@ -304,7 +286,7 @@ impl Flow {
                         self.closing = [true, true];
                     }
                 }
-                if matches!(self.dissector, Dissector::Done) {
+                if matches!(self.dissection, Dissection::Done) {
                     return;
                 }
                 if let Some(excerpt) = record.excerpt {
@@ -324,10 +306,10 @@ impl Flow {
                 }
                 let stream = &mut self.streams[dir.index()];
                 if stream.segment(tcp.seq, record.payload) {
-                    if std::mem::take(&mut stream.gap) && !matches!(self.dissector, Dissector::Unknown) {
-                        // Bytes were lost mid-handshake: framing cannot be trusted any more.
-                        self.dissector = Dissector::Done;
-                        return;
+                    if let Some(hole) = stream.take_hole() {
+                        if !self.across_hole(dir, hole, out) {
+                            return;
+                        }
                     }
                     self.feed(dir, out);
                 }
@@ -338,19 +320,11 @@ impl Flow {
     /// Client and server from what the first payload says, else from the ports.
     fn orient_from_payload(&mut self, record: &CaptureRecord<'_>) {
         let p = record.payload;
-        let sender_is_client = if TlsDissector::detect(p)
-            || RdpDissector::detect(p)
-            || (record.transport == Transport::Tcp
-                && KerberosDissector::detect_tcp(p)
-                && matches!(p.get(4), Some(0x6a | 0x6c)))
-            || (record.transport == Transport::Udp && matches!(p.first(), Some(0x6a | 0x6c)))
-        {
-            Some(true)
-        } else if record.transport == Transport::Udp && matches!(p.first(), Some(0x6b | 0x6d | 0x7e)) {
-            Some(false)
-        } else {
-            dcerpc_from_client(p)
-        };
+        let sender_is_client = DISSECTORS
+            .iter()
+            .filter(|r| r.serves(record.transport))
+            .find_map(|r| (r.sender_is_client)(record.transport, p))
+            .or_else(|| dcerpc_from_client(p));
         let (src_server, dst_server) =
             (well_known_server_port(record.src.port()), well_known_server_port(record.dst.port()));
         let sender_is_client = sender_is_client.unwrap_or(match (src_server, dst_server) {
@@ -363,27 +337,54 @@ impl Flow {
     }
 
     fn datagram(&mut self, dir: Direction, payload: &[u8], out: &mut Vec<Finding>) {
-        if matches!(self.dissector, Dissector::Unknown) && KerberosDissector::detect_datagram(payload) {
-            self.dissector = Dissector::Kerberos(KerberosDissector::new());
+        if matches!(self.dissection, Dissection::Unknown) {
+            if let Some(registration) = identify(self.transport, dir, payload) {
+                self.dissection = Dissection::Active((registration.new)(self.transport));
+            }
         }
-        match &mut self.dissector {
-            Dissector::Kerberos(d) => d.feed_datagram(dir, payload, out),
-            Dissector::Unknown => {
+        match &mut self.dissection {
+            Dissection::Active(d) => {
+                d.feed(dir, payload, out);
+            }
+            Dissection::Unknown => {
                 ntlm_scan::scan(payload, out);
             }
-            _ => {}
+            Dissection::Done => {}
         }
+    }
+
+    /// Bytes of `dir` were lost at `hole.at` in its buffer: the dissector
+    /// reads what came before, then resynchronises or gives up. Returns
+    /// whether the bytes after the hole are to be fed.
+    fn across_hole(&mut self, dir: Direction, hole: super::stream::Hole, out: &mut Vec<Finding>) -> bool {
+        let s = dir.index();
+        let Dissection::Active(dissector) = &mut self.dissection else {
+            // An unknown flow is only scanned, which needs no framing.
+            return true;
+        };
+        let before = &self.streams[s].buffer[..hole.at];
+        let consumed = dissector.feed(dir, before, out);
+        let resynchronised = !dissector.finished() && dissector.gap(dir, hole.lost);
+        if !resynchronised {
+            // Framing cannot be trusted any more.
+            self.dissection = Dissection::Done;
+            self.streams = Default::default();
+            return false;
+        }
+        // The message the hole cut is dropped; the dissector finds the next one.
+        self.streams[s].consume(hole.at.max(consumed));
+        true
     }
 
     /// Runs the dissector over the buffered bytes of `dir`.
     fn feed(&mut self, dir: Direction, out: &mut Vec<Finding>) {
         let s = dir.index();
-        if matches!(self.dissector, Dissector::Unknown) {
+        if matches!(self.dissection, Dissection::Unknown) {
             self.identify(dir);
         }
         let data = &self.streams[s].buffer;
-        let consumed = match &mut self.dissector {
-            Dissector::Unknown => {
+        let consumed = match &mut self.dissection {
+            Dissection::Unknown => {
                 // STARTTLS (or TLS after another protocol's negotiation) on any port.
                 if dir == Direction::ToServer {
                     if let Some(at) = TlsDissector::find_client_hello(data) {
@@ -407,7 +408,7 @@ impl Flow {
                 self.scanned_total += settled.saturating_sub(from);
                 self.scanned[s] = settled;
                 if self.scanned_total > MAX_SCANNED {
-                    self.dissector = Dissector::Done;
+                    self.dissection = Dissection::Done;
                 }
                 // Keep a short tail so a ClientHello split across segments is found.
                 let keep_from = settled.min(data.len().saturating_sub(8));
@@ -417,18 +418,18 @@ impl Flow {
             identified => identified.feed(dir, data, out),
         };
         self.streams[s].consume(consumed);
-        if self.dissector.finished() {
-            // RDP hands over to TLS or CredSSP on the same connection; anything
-            // else that finished has nothing more to say.
-            self.dissector =
-                if matches!(self.dissector, Dissector::Rdp(_)) { Dissector::Unknown } else { Dissector::Done };
-            if matches!(self.dissector, Dissector::Unknown) && !self.streams[s].buffer.is_empty() {
+        if self.dissection.finished() {
+            // A dissector that hands over (RDP, to TLS or CredSSP) leaves the
+            // rest to be identified; anything else that finished has nothing more to say.
+            self.dissection =
+                if self.dissection.hands_over() { Dissection::Unknown } else { Dissection::Done };
+            if matches!(self.dissection, Dissection::Unknown) && !self.streams[s].buffer.is_empty() {
                 self.feed(dir, out);
             }
         } else if self.streams[s].buffer.len() > MAX_BUFFERED {
-            self.dissector = Dissector::Done;
+            self.dissection = Dissection::Done;
         }
-        if matches!(self.dissector, Dissector::Done) {
+        if matches!(self.dissection, Dissection::Done) {
             self.streams = Default::default();
         }
     }
@@ -436,15 +437,15 @@ impl Flow {
     /// Feeds an in-order segment straight from the packet to an identified
     /// dissector; only what it leaves unconsumed is copied into the stream.
     /// Returns false when the slow path must handle it: no dissector yet, or
-    /// RDP, whose leftover bytes go on to TLS or CredSSP when it finishes.
+    /// one that hands over, whose leftover bytes go on to the next protocol.
     fn fast_feed(&mut self, dir: Direction, seq: u32, payload: &[u8], out: &mut Vec<Finding>) -> bool {
-        if matches!(self.dissector, Dissector::Unknown | Dissector::Rdp(_) | Dissector::Done) {
+        if !matches!(self.dissection, Dissection::Active(_)) || self.dissection.hands_over() {
             return false;
         }
-        let consumed = self.dissector.feed(dir, payload, out);
+        let consumed = self.dissection.feed(dir, payload, out);
         self.streams[dir.index()].advance_in_place(seq, payload.len(), &payload[consumed.min(payload.len())..]);
-        if self.dissector.finished() || self.streams[dir.index()].buffer.len() > MAX_BUFFERED {
-            self.dissector = Dissector::Done;
+        if self.dissection.finished() || self.streams[dir.index()].buffer.len() > MAX_BUFFERED {
+            self.dissection = Dissection::Done;
             self.streams = Default::default();
         }
         true
@@ -456,22 +457,8 @@ impl Flow {
         if data.len() < 4 && !data.starts_with(b"SSH") {
             return;
         }
-        self.dissector = if TlsDissector::detect(data)
-            || (dir == Direction::ToClient && data.first() == Some(&22) && data.get(5) == Some(&2))
-        {
-            Dissector::Tls(TlsDissector::new())
-        } else if SshDissector::detect(data) {
-            Dissector::Ssh(SshDissector::new())
-        } else if SmbDissector::detect(data) {
-            Dissector::Smb(SmbDissector::new())
-        } else if KerberosDissector::detect_tcp(data) {
-            Dissector::Kerberos(KerberosDissector::new())
-        } else if RdpDissector::detect(data) {
-            Dissector::Rdp(RdpDissector::new())
-        } else {
-            Dissector::Unknown
-        };
-        if !matches!(self.dissector, Dissector::Unknown) {
+        if let Some(registration) = identify(self.transport, dir, data) {
+            self.dissection = Dissection::Active((registration.new)(self.transport));
             // The other direction may already hold bytes for the new dissector.
             self.scanned = [0, 0];
         }
@@ -486,7 +473,7 @@ impl Flow {
         let server = std::mem::take(&mut self.streams[1].buffer);
         let m = tls.feed(Direction::ToClient, &server, out);
         self.streams[1].buffer = server[m..].to_vec();
-        self.dissector = if tls.finished() { Dissector::Done } else { Dissector::Tls(tls) };
+        self.dissection = if tls.finished() { Dissection::Done } else { Dissection::Active(Box::new(tls)) };
     }
 }
 
@@ -521,7 +508,7 @@ mod tests {
             seq = seq.wrapping_add(1448);
         }
         let flow = tracker.flows.values().next().unwrap();
-        assert!(matches!(flow.dissector, Dissector::Done), "scanning ends after {MAX_SCANNED} bytes");
+        assert!(matches!(flow.dissection, Dissection::Done), "scanning ends after {MAX_SCANNED} bytes");
         assert!(flow.streams[0].buffer.is_empty(), "nothing is buffered once done");
     }
 

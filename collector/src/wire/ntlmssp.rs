@@ -7,6 +7,7 @@
 //! The message is found by its signature wherever it is carried (raw, or wrapped in SPNEGO,
 //! GSS-API, DCE-RPC, LDAP or SMB buffers), so callers need not unwrap those layers.
 
+use super::bytes::{le16, le32, utf16le};
 use super::Finding;
 use crate::versions::NtlmVersion;
 
@@ -122,22 +123,12 @@ fn payload(msg: &[u8], at: usize) -> Option<&[u8]> {
 /// code page is not on the wire. Empty names (and trailing NULs some clients add) become `None`.
 fn decode(bytes: &[u8], unicode: bool) -> Option<String> {
     let text: String = if unicode {
-        char::decode_utf16(bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])))
-            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-            .collect()
+        utf16le(bytes)
     } else {
         bytes.iter().map(|&b| char::from(b)).collect()
     };
     let text = text.trim_end_matches('\0');
     (!text.is_empty()).then(|| text.to_string())
-}
-
-fn le16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
-}
-
-fn le32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
 }
 
 #[cfg(test)]

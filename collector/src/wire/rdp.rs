@@ -6,6 +6,7 @@
 //! to know before requiring NLA. Only those two PDUs are read; everything
 //! after the Confirm (TLS, MCS) is left to the caller.
 
+use super::dissector::Dissector;
 use super::{Direction, Finding};
 use crate::versions::RdpSecurity;
 
@@ -58,42 +59,6 @@ impl RdpDissector {
             && code & 0xF0 == X224_CONNECTION_REQUEST
     }
 
-    /// Feeds reassembled in-order stream bytes of one direction starting at a
-    /// TPKT boundary; returns the bytes consumed (whole TPKT PDUs only).
-    ///
-    /// Stops at the first bytes that are not a TPKT (the client's TLS
-    /// ClientHello follows the Request) and once the Confirm was read, so the
-    /// caller can hand what remains to a TLS dissector. The TPDU code says who
-    /// sent a PDU, so `dir` is not needed.
-    pub fn feed(&mut self, _dir: Direction, data: &[u8], out: &mut Vec<Finding>) -> usize {
-        let mut consumed = 0;
-        while !self.reported {
-            let rest = &data[consumed..];
-            let Some(len) = tpkt_length(rest) else { break };
-            // The TPKT length is a u16, so waiting for the whole PDU is bounded.
-            let Some(pdu) = rest.get(TPKT_HEADER_LEN..len) else { break };
-            consumed += len;
-            self.on_tpdu(pdu, out);
-        }
-        consumed
-    }
-
-    /// True once the negotiation is over (the Confirm was read, or
-    /// [`finish`](RdpDissector::finish) was called).
-    pub fn finished(&self) -> bool {
-        self.reported
-    }
-
-    /// End of flow: reports what was learned even if no Confirm was seen
-    /// (then with security `None`). Nothing is reported for a flow whose
-    /// Connection Request was never read.
-    pub fn finish(&mut self, out: &mut Vec<Finding>) {
-        if !self.reported && self.saw_request {
-            self.report(None, out);
-        }
-        self.reported = true;
-    }
-
     fn on_tpdu(&mut self, tpdu: &[u8], out: &mut Vec<Finding>) {
         let Some(code) = tpdu.get(1).map(|b| b & 0xF0) else { return };
         // Microsoft counts the variable data in LI, others do not, so the TPKT
@@ -116,6 +81,50 @@ impl RdpDissector {
     fn report(&mut self, security: Option<RdpSecurity>, out: &mut Vec<Finding>) {
         out.push(Finding::Rdp { security, requested: std::mem::take(&mut self.requested), cookie: self.cookie.take() });
         self.reported = true;
+    }
+}
+
+impl Dissector for RdpDissector {
+
+    /// Feeds reassembled in-order stream bytes of one direction starting at a
+    /// TPKT boundary; returns the bytes consumed (whole TPKT PDUs only).
+    ///
+    /// Stops at the first bytes that are not a TPKT (the client's TLS
+    /// ClientHello follows the Request) and once the Confirm was read, so the
+    /// caller can hand what remains to a TLS dissector. The TPDU code says who
+    /// sent a PDU, so `dir` is not needed.
+    fn feed(&mut self, _dir: Direction, data: &[u8], out: &mut Vec<Finding>) -> usize {
+        let mut consumed = 0;
+        while !self.reported {
+            let rest = &data[consumed..];
+            let Some(len) = tpkt_length(rest) else { break };
+            // The TPKT length is a u16, so waiting for the whole PDU is bounded.
+            let Some(pdu) = rest.get(TPKT_HEADER_LEN..len) else { break };
+            consumed += len;
+            self.on_tpdu(pdu, out);
+        }
+        consumed
+    }
+
+    /// True once the negotiation is over (the Confirm was read, or
+    /// [`finish`](RdpDissector::finish) was called).
+    fn finished(&self) -> bool {
+        self.reported
+    }
+
+    /// End of flow: reports what was learned even if no Confirm was seen
+    /// (then with security `None`). Nothing is reported for a flow whose
+    /// Connection Request was never read.
+    fn finish(&mut self, out: &mut Vec<Finding>) {
+        if !self.reported && self.saw_request {
+            self.report(None, out);
+        }
+        self.reported = true;
+    }
+
+    /// TLS or CredSSP follows the negotiation on the same connection.
+    fn hands_over(&self) -> bool {
+        true
     }
 }
 
@@ -197,9 +206,8 @@ fn requested_security(protocols: u32) -> Vec<RdpSecurity> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use proptest::prelude::*;
 
     const PROTOCOL_SSL: u32 = 0x1;
     const PROTOCOL_RDSTLS: u32 = 0x4;
@@ -391,71 +399,12 @@ mod tests {
         }
     }
 
-    /// Bytes to feed: random, or a valid negotiation with random bytes mixed in.
-    fn stream() -> impl Strategy<Value = Vec<u8>> {
-        let valid = [
-            request(Some("AWAKECODI"), Some(PROTOCOL_SSL | PROTOCOL_HYBRID)),
-            tpdu(X224_CONNECTION_CONFIRM, &neg(TYPE_RDP_NEG_RSP, PROTOCOL_HYBRID)),
-        ]
-        .concat();
-        crate::wire::test_support::noisy(valid, 32)
+    /// A negotiation for the dissector contract's tests (`dissector`).
+    pub(crate) fn samples() -> Vec<crate::wire::feeding::Transcript> {
+        vec![vec![
+            (Direction::ToServer, request(Some("AWAKECODI"), Some(PROTOCOL_SSL | PROTOCOL_HYBRID))),
+            (Direction::ToClient, tpdu(X224_CONNECTION_CONFIRM, &neg(TYPE_RDP_NEG_RSP, PROTOCOL_HYBRID))),
+        ]]
     }
 
-    proptest! {
-        #[test]
-        fn feed_never_panics_nor_overconsumes(
-            data in stream(),
-            cuts in proptest::collection::vec((any::<prop::sample::Index>(), any::<bool>()), 0..8),
-        ) {
-            // Each chunk goes to one direction's buffer, as a flow tracker would.
-            let mut cuts: Vec<(usize, bool)> = cuts.iter().map(|(c, d)| (c.index(data.len() + 1), *d)).collect();
-            cuts.sort_unstable();
-            cuts.push((data.len(), true));
-            let mut rdp = RdpDissector::new();
-            let mut out = Vec::new();
-            let mut buffers = [Vec::new(), Vec::new()];
-            let mut fed = 0;
-            for (cut, to_server) in cuts {
-                let (dir, buffer) = if to_server {
-                    (Direction::ToServer, &mut buffers[0])
-                } else {
-                    (Direction::ToClient, &mut buffers[1])
-                };
-                buffer.extend_from_slice(&data[fed..cut]);
-                fed = cut;
-                let n = rdp.feed(dir, buffer, &mut out);
-                prop_assert!(n <= buffer.len());
-                buffer.drain(..n);
-            }
-            rdp.finish(&mut out);
-            prop_assert!(out.len() <= 1);
-        }
-
-        #[test]
-        fn chunking_does_not_change_the_result(
-            client_cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
-            server_cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
-        ) {
-            let client = request(Some("AWAKECODI"), Some(PROTOCOL_SSL | PROTOCOL_HYBRID));
-            let server = tpdu(X224_CONNECTION_CONFIRM, &neg(TYPE_RDP_NEG_RSP, PROTOCOL_HYBRID));
-            let mut rdp = RdpDissector::new();
-            let mut out = Vec::new();
-            for (dir, bytes, cuts) in
-                [(Direction::ToServer, &client, &client_cuts), (Direction::ToClient, &server, &server_cuts)]
-            {
-                let cuts: Vec<usize> = cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
-                let left = crate::wire::test_support::feed_in_cuts(bytes, &cuts, |buffer| rdp.feed(dir, buffer, &mut out));
-                prop_assert!(left.is_empty());
-            }
-            rdp.finish(&mut out);
-            prop_assert_eq!(
-                out,
-                vec![Finding::Rdp {
-                    security: Some(RdpSecurity::CredSsp),
-                    requested: vec![RdpSecurity::Tls, RdpSecurity::CredSsp],
-                    cookie: Some("AWAKECODI".into()),
-                }]
-            );
-        }
-    }
 }

@@ -3,6 +3,7 @@
 //! algorithms negotiated from both KEXINIT messages (RFC 4253 §7.1: for each
 //! list, the first algorithm of the client that the server also lists).
 
+use super::dissector::Dissector;
 use super::{Direction, Finding};
 use crate::versions::SshVersion;
 
@@ -35,11 +36,52 @@ impl SshDissector {
         data.starts_with(b"SSH-")
     }
 
-    pub fn finished(&self) -> bool {
+    /// SSH-2 unless both sides announce only protocol 1 ("1.99" speaks both).
+    fn version(&self) -> Option<SshVersion> {
+        let generation = |banner: &Option<String>| {
+            banner
+                .as_deref()
+                .and_then(|b| b.strip_prefix("SSH-"))
+                .and_then(|b| b.split('-').next())
+                .map(|v| v.to_string())
+        };
+        let client = generation(&self.sides[0].banner);
+        let server = generation(&self.sides[1].banner);
+        let only_v1 = |v: &Option<String>| v.as_deref().is_some_and(|v| v.starts_with("1.") && v != "1.99");
+        match (&client, &server) {
+            (None, None) => None,
+            _ if only_v1(&client) || only_v1(&server) => Some(SshVersion::Ssh1),
+            _ => Some(SshVersion::Ssh2),
+        }
+    }
+
+    fn emit(&mut self, out: &mut Vec<Finding>) {
+        self.done = true;
+        let Some(version) = self.version() else { return };
+        let negotiate = |index: usize| -> Option<String> {
+            let client = self.sides[0].kexinit.as_ref()?.get(index)?;
+            let server = self.sides[1].kexinit.as_ref()?.get(index)?;
+            client.iter().find(|alg| server.contains(alg)).cloned()
+        };
+        out.push(Finding::Ssh {
+            version,
+            client_banner: self.sides[0].banner.clone(),
+            server_banner: self.sides[1].banner.clone(),
+            kex: negotiate(0),
+            host_key: negotiate(1),
+            cipher: negotiate(2),
+            mac: negotiate(4),
+        });
+    }
+}
+
+impl Dissector for SshDissector {
+
+    fn finished(&self) -> bool {
         self.done
     }
 
-    pub fn feed(&mut self, dir: Direction, data: &[u8], out: &mut Vec<Finding>) -> usize {
+    fn feed(&mut self, dir: Direction, data: &[u8], out: &mut Vec<Finding>) -> usize {
         let mut at = 0;
         while !self.done && at < data.len() {
             let rest = &data[at..];
@@ -94,49 +136,11 @@ impl SshDissector {
     }
 
     /// End of flow: report the banners even without both KEXINITs.
-    pub fn finish(&mut self, out: &mut Vec<Finding>) {
+    fn finish(&mut self, out: &mut Vec<Finding>) {
         if !self.done && self.sides.iter().any(|x| x.banner.is_some()) {
             self.emit(out);
         }
         self.done = true;
-    }
-
-    /// SSH-2 unless both sides announce only protocol 1 ("1.99" speaks both).
-    fn version(&self) -> Option<SshVersion> {
-        let generation = |banner: &Option<String>| {
-            banner
-                .as_deref()
-                .and_then(|b| b.strip_prefix("SSH-"))
-                .and_then(|b| b.split('-').next())
-                .map(|v| v.to_string())
-        };
-        let client = generation(&self.sides[0].banner);
-        let server = generation(&self.sides[1].banner);
-        let only_v1 = |v: &Option<String>| v.as_deref().is_some_and(|v| v.starts_with("1.") && v != "1.99");
-        match (&client, &server) {
-            (None, None) => None,
-            _ if only_v1(&client) || only_v1(&server) => Some(SshVersion::Ssh1),
-            _ => Some(SshVersion::Ssh2),
-        }
-    }
-
-    fn emit(&mut self, out: &mut Vec<Finding>) {
-        self.done = true;
-        let Some(version) = self.version() else { return };
-        let negotiate = |index: usize| -> Option<String> {
-            let client = self.sides[0].kexinit.as_ref()?.get(index)?;
-            let server = self.sides[1].kexinit.as_ref()?.get(index)?;
-            client.iter().find(|alg| server.contains(alg)).cloned()
-        };
-        out.push(Finding::Ssh {
-            version,
-            client_banner: self.sides[0].banner.clone(),
-            server_banner: self.sides[1].banner.clone(),
-            kex: negotiate(0),
-            host_key: negotiate(1),
-            cipher: negotiate(2),
-            mac: negotiate(4),
-        });
     }
 }
 
@@ -241,15 +245,5 @@ mod tests {
         assert_eq!(banners("SSH-1.99-Cisco-1.25", "SSH-2.0-Cisco-1.25"), SshVersion::Ssh2);
         assert_eq!(banners("SSH-1.5-old", "SSH-1.99-srv"), SshVersion::Ssh1);
         assert_eq!(banners("SSH-2.0-x", "SSH-2.0-y"), SshVersion::Ssh2);
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn arbitrary_bytes_never_panic(chunks in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), 0..8)) {
-            let mut d = SshDissector::new();
-            let mut out = Vec::new();
-            crate::wire::test_support::feed_alternating(&chunks, [b"SSH-2.0-x\r\n", b"SSH-2.0-y\r\n"], |dir, buf| d.feed(dir, buf, &mut out));
-            d.finish(&mut out);
-        }
     }
 }

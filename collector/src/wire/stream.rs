@@ -14,6 +14,13 @@ const MAX_PENDING_SEGMENTS: usize = 64;
 /// Bytes a direction may hold unconsumed before the flow stops being reassembled.
 pub const MAX_BUFFERED: usize = 256 * 1024;
 
+/// Where a stream lost bytes: at this offset in its buffer, this many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hole {
+    pub at: usize,
+    pub lost: u64,
+}
+
 #[derive(Debug, Default)]
 pub struct Stream {
     /// Next expected sequence number.
@@ -24,6 +31,8 @@ pub struct Stream {
     pending: BTreeMap<u32, Vec<u8>>,
     /// Set when bytes were skipped over a hole; cleared by the reader.
     pub gap: bool,
+    /// The first hole skipped since the reader last looked (later ones add their bytes to it).
+    hole: Option<Hole>,
     /// A sampled packet was cut short: what is buffered never completes.
     cut: bool,
 }
@@ -87,10 +96,21 @@ impl Stream {
         let Some(next) = self.next else { return };
         let earliest = self.pending.keys().copied().min_by_key(|seq| distance(*seq, next));
         if let Some(seq) = earliest {
+            let lost = distance(seq, next).max(0) as u64;
+            match &mut self.hole {
+                Some(hole) => hole.lost += lost,
+                None => self.hole = Some(Hole { at: self.buffer.len(), lost }),
+            }
             self.next = Some(seq);
             self.gap = true;
             self.drain_pending();
         }
+    }
+
+    /// The hole skipped since the last call, if any (clears `gap` too).
+    pub fn take_hole(&mut self) -> Option<Hole> {
+        self.gap = false;
+        self.hole.take()
     }
 
     /// Adds a sampled packet's first bytes (`wire_len` long on the wire).
@@ -131,7 +151,11 @@ impl Stream {
 
     /// Forgets `n` consumed bytes.
     pub fn consume(&mut self, n: usize) {
-        self.buffer.drain(..n.min(self.buffer.len()));
+        let n = n.min(self.buffer.len());
+        self.buffer.drain(..n);
+        if let Some(hole) = &mut self.hole {
+            hole.at = hole.at.saturating_sub(n);
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! reads `supported_versions` as a client's list, while a ServerHello carries
 //! exactly one version (RFC 8446 §4.2.1).
 
+use super::dissector::Dissector;
 use super::{Direction, Finding};
 use crate::versions::TlsVersion;
 use tls_parser::{parse_tls_message_handshake, TlsCipherSuite, TlsMessage, TlsMessageHandshake};
@@ -103,74 +104,6 @@ impl TlsDissector {
         find_handshake_record(data, 1)
     }
 
-    pub fn finished(&self) -> bool {
-        self.done
-    }
-
-    /// Consumes whole records of one direction; returns bytes consumed.
-    pub fn feed(&mut self, dir: Direction, data: &[u8], out: &mut Vec<Finding>) -> usize {
-        let mut at = 0;
-        while !self.done && at < data.len() {
-            let rest = &data[at..];
-            if self.sides[dir.index()].resync {
-                let wanted = if dir == Direction::ToServer { 1 } else { 2 };
-                match find_handshake_record(rest, wanted) {
-                    Some(p) => {
-                        at += p;
-                        self.sides[dir.index()].resync = false;
-                        continue;
-                    }
-                    // Keep the last bytes: a header may be split across segments.
-                    None => return at + rest.len().saturating_sub(5),
-                }
-            }
-            if rest[0] & 0x80 != 0 {
-                // SSLv2 record: 2-byte header, length in the low 15 bits.
-                if rest.len() < 3 {
-                    return at;
-                }
-                let len = (((rest[0] & 0x7f) as usize) << 8) | rest[1] as usize;
-                if rest.len() < 2 + len {
-                    return at;
-                }
-                self.sslv2(dir, &rest[2..2 + len], out);
-                at += 2 + len;
-                continue;
-            }
-            if rest.len() < 5 {
-                return at;
-            }
-            let (content, len) = (rest[0], u16::from_be_bytes([rest[3], rest[4]]) as usize);
-            if !(20..=24).contains(&content) || rest[1] != 3 || len > MAX_RECORD {
-                // Not TLS (or lost bytes): nothing more can be learned here.
-                self.done = true;
-                return data.len();
-            }
-            if rest.len() < 5 + len {
-                return at;
-            }
-            let body = &rest[5..5 + len];
-            at += 5 + len;
-            match content {
-                22 => self.handshake_bytes(dir, body, out),
-                // Application data before any ServerHello: the handshake is not visible.
-                23 => self.done = true,
-                _ => {}
-            }
-        }
-        at
-    }
-
-    /// End of flow: a HelloRetryRequest with no second ServerHello still tells the version.
-    pub fn finish(&mut self, out: &mut Vec<Finding>) {
-        if !self.done {
-            if let Some((version, cipher)) = self.retry.take() {
-                out.push(Finding::Tls { version, cipher, sni: self.sni.clone() });
-            }
-            self.done = true;
-        }
-    }
-
     fn sslv2(&mut self, dir: Direction, message: &[u8], out: &mut Vec<Finding>) {
         // SSLv2 SERVER-HELLO (type 4): the server speaks SSL 2.0.
         if dir == Direction::ToClient && message.first() == Some(&4) {
@@ -247,6 +180,77 @@ impl TlsDissector {
                 self.retry = Some((TlsVersion::Tls13, Some(cipher_name(hrr.cipher.0))));
             }
             _ => {}
+        }
+    }
+}
+
+impl Dissector for TlsDissector {
+
+    fn finished(&self) -> bool {
+        self.done
+    }
+
+    /// Consumes whole records of one direction; returns bytes consumed.
+    fn feed(&mut self, dir: Direction, data: &[u8], out: &mut Vec<Finding>) -> usize {
+        let mut at = 0;
+        while !self.done && at < data.len() {
+            let rest = &data[at..];
+            if self.sides[dir.index()].resync {
+                let wanted = if dir == Direction::ToServer { 1 } else { 2 };
+                match find_handshake_record(rest, wanted) {
+                    Some(p) => {
+                        at += p;
+                        self.sides[dir.index()].resync = false;
+                        continue;
+                    }
+                    // Keep the last bytes: a header may be split across segments.
+                    None => return at + rest.len().saturating_sub(5),
+                }
+            }
+            if rest[0] & 0x80 != 0 {
+                // SSLv2 record: 2-byte header, length in the low 15 bits.
+                if rest.len() < 3 {
+                    return at;
+                }
+                let len = (((rest[0] & 0x7f) as usize) << 8) | rest[1] as usize;
+                if rest.len() < 2 + len {
+                    return at;
+                }
+                self.sslv2(dir, &rest[2..2 + len], out);
+                at += 2 + len;
+                continue;
+            }
+            if rest.len() < 5 {
+                return at;
+            }
+            let (content, len) = (rest[0], u16::from_be_bytes([rest[3], rest[4]]) as usize);
+            if !(20..=24).contains(&content) || rest[1] != 3 || len > MAX_RECORD {
+                // Not TLS (or lost bytes): nothing more can be learned here.
+                self.done = true;
+                return data.len();
+            }
+            if rest.len() < 5 + len {
+                return at;
+            }
+            let body = &rest[5..5 + len];
+            at += 5 + len;
+            match content {
+                22 => self.handshake_bytes(dir, body, out),
+                // Application data before any ServerHello: the handshake is not visible.
+                23 => self.done = true,
+                _ => {}
+            }
+        }
+        at
+    }
+
+    /// End of flow: a HelloRetryRequest with no second ServerHello still tells the version.
+    fn finish(&mut self, out: &mut Vec<Finding>) {
+        if !self.done {
+            if let Some((version, cipher)) = self.retry.take() {
+                out.push(Finding::Tls { version, cipher, sni: self.sni.clone() });
+            }
+            self.done = true;
         }
     }
 }
@@ -423,15 +427,5 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(d.feed(Direction::ToServer, b"GET / HTTP/1.1\r\n", &mut out), 16);
         assert!(d.finished() && out.is_empty());
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn arbitrary_bytes_never_panic(chunks in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), 0..8), resync in proptest::prelude::any::<bool>()) {
-            let mut d = if resync { TlsDissector::resyncing() } else { TlsDissector::new() };
-            let mut out = Vec::new();
-            crate::wire::test_support::feed_alternating(&chunks, [b"", b""], |dir, buf| d.feed(dir, buf, &mut out));
-            d.finish(&mut out);
-        }
     }
 }
