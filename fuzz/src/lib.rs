@@ -1,22 +1,37 @@
-//! Shared by the dissector fuzz targets: turn fuzzer bytes into chunks of
-//! both directions of a stream, fed the way the flow tracker feeds them.
+//! Shared by the fuzz targets: turn fuzzer bytes into chunks of both
+//! directions of a stream, and feed any registered dissector with them
+//! through the collector's own feeder (`wire::feeding`), which is how the
+//! flow tracker and the tests feed them too.
 
-use temper_collector::wire::Direction;
+use temper_collector::wire::dissector::DISSECTORS;
+use temper_collector::wire::{feeding, Direction};
+use temper_collector::Transport;
 
 /// Each chunk is a header byte (bit 0: direction; the rest: length / 4) and
-/// that many bytes. Unconsumed bytes are offered again with the next chunk
-/// of the same direction; consuming more than was offered is a bug.
-pub fn feed_chunks(data: &[u8], mut feed: impl FnMut(Direction, &[u8]) -> usize) {
-    let mut buffers: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+/// that many bytes.
+pub fn chunks(data: &[u8]) -> Vec<(Direction, &[u8])> {
+    let mut out = Vec::new();
     let mut rest = data;
     while let Some((&header, tail)) = rest.split_first() {
-        let side = (header & 1) as usize;
         let len = ((header >> 1) as usize * 4).min(tail.len());
-        let dir = if side == 0 { Direction::ToServer } else { Direction::ToClient };
-        buffers[side].extend_from_slice(&tail[..len]);
+        let dir = if header & 1 == 0 { Direction::ToServer } else { Direction::ToClient };
+        out.push((dir, &tail[..len]));
         rest = &tail[len..];
-        let consumed = feed(dir, &buffers[side]);
-        assert!(consumed <= buffers[side].len());
-        buffers[side].drain(..consumed);
     }
+    out
+}
+
+/// The first byte picks a registered dissector and one of its transports;
+/// the rest is fed to it in chunks (see [`chunks`]), then the flow ends.
+/// Unconsumed bytes are offered again with the next chunk of the same
+/// direction; consuming more than was offered panics in the feeder.
+pub fn fuzz_dissector(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else { return };
+    let choices: Vec<(usize, Transport)> =
+        DISSECTORS.iter().enumerate().flat_map(|(i, r)| r.transports.iter().map(move |t| (i, *t))).collect();
+    let (index, transport) = choices[pick as usize % choices.len()];
+    let mut dissector = (DISSECTORS[index].new)(transport);
+    let mut out = Vec::new();
+    feeding::feed(&mut *dissector, transport, chunks(rest), &mut out);
+    dissector.finish(&mut out);
 }
