@@ -43,7 +43,7 @@ pub fn decode_evtx(
     let mut summary = EvtxSummary::default();
     let mut batch = Vec::new();
     let mut last_good = None;
-    let file = read_evtx(path, options.threads, super::decoder::wants, |record| {
+    let file = read_evtx(path, options.threads, super::event_table::wants, |record| {
         last_good = Some(record.time);
         decoder.decode(&record, &mut batch);
         summary.observations += batch.len() as u64;

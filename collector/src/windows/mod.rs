@@ -9,10 +9,12 @@
 
 pub mod binary_text;
 pub mod bookmark;
+pub mod context;
 pub mod decoder;
 pub mod etw_layout;
 pub mod etw_payload;
 pub mod event_record;
+pub mod event_table;
 pub mod event_xml;
 pub mod events;
 pub mod evtx_file;
@@ -36,7 +38,8 @@ pub mod tdh_types;
 pub mod well_known_sids;
 pub mod wide;
 
-pub use decoder::{decoder_for, wants, Decoder, WindowsDecoder};
+pub use decoder::WindowsDecoder;
+pub use event_table::{event_kind, wants, EventKind, EVENTS};
 pub use event_record::{EventRecord, FieldValue};
 pub use evtx_file::{is_evtx, Damage, EvtxFileError, EvtxFileStats};
 pub use evtx_import::{decode_evtx, EvtxOptions, EvtxSummary};

@@ -23,7 +23,7 @@ use super::{Direction, Finding};
 use crate::observation::Transport;
 
 /// One flow's dissection of one protocol.
-pub trait Dissector: Send {
+pub trait Dissector: Send + Sync {
     /// Feeds in-order bytes of `dir`, starting at a message boundary (over a
     /// datagram transport: one whole datagram). Returns how many bytes were
     /// consumed, at most `data.len()`: whole messages only; the caller keeps

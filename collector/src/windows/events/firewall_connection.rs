@@ -6,7 +6,7 @@
 //! (`%%14593`) `Source` is still this host. Other IP protocols (ICMP, ...)
 //! are not flows a firewall allowlist of ports needs.
 
-use super::super::decoder::Context;
+use super::super::context::Context;
 use super::super::event_record::EventRecord;
 use super::super::fields::{parse_ip, port, process};
 use crate::observation::{ConnectionUse, Endpoint, Event, Observation, Role, Transport};

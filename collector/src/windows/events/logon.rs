@@ -7,7 +7,7 @@
 //! observation. ANONYMOUS LOGON is flagged `anonymous`, so a null session
 //! (which Windows logs as `NTLM V1`) never counts as a client's NTLMv1 use.
 
-use super::super::decoder::Context;
+use super::super::context::Context;
 use super::super::event_record::EventRecord;
 use super::super::fields::{is_anonymous, peer, process};
 use crate::observation::{Event, LogonEvent, Observation, ProtocolUse, Role};

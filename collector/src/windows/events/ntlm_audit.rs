@@ -20,7 +20,7 @@
 //! does), so they become `logon` observations with method `ntlm`, never a
 //! `protocol` version.
 
-use super::super::decoder::Context;
+use super::super::context::Context;
 use super::super::event_record::EventRecord;
 use super::super::fields::process;
 use crate::observation::{Endpoint, Event, LogonEvent, Observation, Role};

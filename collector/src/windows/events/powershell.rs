@@ -9,7 +9,7 @@
 //! PowerShell 2.0 use. 600 (provider started) repeats what 400 says, six
 //! times per engine start, so it attests coverage but adds no observation.
 
-use super::super::decoder::Context;
+use super::super::context::Context;
 use super::super::event_record::EventRecord;
 use crate::observation::{Event, Observation, ScriptRun};
 

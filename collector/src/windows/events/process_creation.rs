@@ -5,7 +5,7 @@
 //! questions are about them: PowerShell 2.0, encoded commands, mshta);
 //! every other program is an `exec`, aggregated by image.
 
-use super::super::decoder::Context;
+use super::super::context::Context;
 use super::super::event_record::EventRecord;
 use super::super::fields::{basename, process};
 use crate::observation::{Event, ExecRun, Observation, ProcessRef, ScriptRun};

@@ -7,7 +7,7 @@
 //! port either, so the decoder's configured RDP port stands in (3389
 //! unless the inventory says otherwise), marked as assumed.
 
-use super::super::decoder::Context;
+use super::super::context::Context;
 use super::super::event_record::EventRecord;
 use super::super::fields::{parse_ip, parse_socket};
 use crate::observation::{ConnectionUse, Endpoint, Event, LogonEvent, Observation, Role, Transport};

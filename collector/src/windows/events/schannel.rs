@@ -10,7 +10,7 @@
 //! `ExchangeStrength`, `ContextHandle`, `TargetName`,
 //! `LocalCertSubjectName`, `RemoteCertSubjectName`.
 
-use super::super::decoder::Context;
+use super::super::context::Context;
 use super::super::event_record::EventRecord;
 use crate::observation::{Event, Observation, ProtocolUse, Role};
 use crate::versions::{Negotiated, TlsVersion};

@@ -1,7 +1,7 @@
 //! Services: SCM 7045 and Security 4697 (installed), SCM 7036 (entered the
 //! running or stopped state).
 
-use super::super::decoder::Context;
+use super::super::context::Context;
 use super::super::event_record::EventRecord;
 use super::super::fields::hex_bytes;
 use crate::observation::{Event, Observation, ServiceAction, ServiceEvent};

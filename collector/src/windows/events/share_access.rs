@@ -5,7 +5,7 @@
 //! DELETE without a write is `delete`, anything else `read`. Those bits
 //! are what a read-only share would refuse.
 
-use super::super::decoder::Context;
+use super::super::context::Context;
 use super::super::event_record::EventRecord;
 use super::super::fields::peer;
 use crate::observation::{Access, Event, Observation, Role, ShareProtocol, ShareUse};

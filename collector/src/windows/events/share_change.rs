@@ -6,7 +6,7 @@
 //! The item replaces the share's earlier one (the newest inventory wins),
 //! so its folder grants are unknown until the next live inventory.
 
-use super::super::decoder::Context;
+use super::super::context::Context;
 use super::super::event_record::EventRecord;
 use super::super::sddl::dacl_of_sddl;
 use super::super::share_grants::{grants_of, to_attr};

@@ -17,7 +17,7 @@
 //! connection was accepted before the trace started still counts, without
 //! a peer.
 
-use super::super::decoder::Context;
+use super::super::context::Context;
 use super::super::event_record::EventRecord;
 use super::super::fields::{hex_bytes, parse_ip, parse_socket};
 use crate::observation::{Endpoint, Event, Observation, ProtocolUse, Role};
@@ -33,9 +33,7 @@ const MAX_PENDING: usize = 65_536;
 const SIGNING_REQUIRED: i64 = 0x2;
 
 /// Ids of this provider that [`ConnectionJoin::decode`] reads.
-pub fn decodes(id: u32) -> bool {
-    matches!(id, 500 | 101 | 501 | 502)
-}
+pub const CONNECTION_EVENTS: &[u32] = &[101, 500, 501, 502];
 
 /// `DialectRevision` (MS-SMB2 2.2.4) → the canonical dialect. 0x2FF (the
 /// SMB2 wildcard answered to a multi-protocol negotiate) is not a dialect.

@@ -6,7 +6,7 @@
 //! Fields: `SubjectUserName`, `SubjectDomainName`, `SpnName`, `ErrorCode`
 //! (learn.microsoft.com, "5168(F): SPN check for SMB/SMB2 failed").
 
-use super::super::decoder::Context;
+use super::super::context::Context;
 use super::super::event_record::EventRecord;
 use crate::observation::{Event, LogonEvent, Observation, Role};
 

@@ -11,7 +11,8 @@ use super::sink::Sink;
 use super::source_thread::SourceThread;
 use super::tdh_schema::SchemaCache;
 use crate::observation::Observation;
-use crate::windows::decoder::{wants, WindowsDecoder};
+use crate::windows::decoder::WindowsDecoder;
+use crate::windows::event_table::wants;
 use crate::windows::providers::{
     KERNEL_PROCESS, NTLM, POWERSHELL, POWERSHELL_CORE, RDP_CORE, REMOTE_CONNECTION_MANAGER, SMB_SERVER,
 };
