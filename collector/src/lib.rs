@@ -1,20 +1,15 @@
-//! temper-collector: the Observation model (ARCHITECTURE.md §1) and the
-//! sources that produce observations.
+//! temper-collector: every source of observations (docs/architecture.md):
+//! packet dissectors, the Linux kernel collector, Windows event decoders and
+//! the inventories. The Observation contract they produce is its own crate,
+//! `temper-observation`, re-exported here under the paths the sources use.
 
 pub mod demo;
 pub mod ebpf;
-pub mod inventory;
-pub mod jsonl;
 pub mod linux;
-pub mod live_sink;
-pub mod normalize;
-pub mod observation;
-pub mod redact;
-pub mod share_name;
-pub mod versions;
 pub mod windows;
 pub mod wire;
 
-pub use inventory::{InventoryCategory, InventoryItem};
-pub use observation::*;
-pub use versions::*;
+pub use temper_observation::{inventory, jsonl, normalize, observation, redact, share_name, sink, versions};
+pub use temper_observation::{InventoryCategory, InventoryItem};
+pub use temper_observation::observation::*;
+pub use temper_observation::versions::*;

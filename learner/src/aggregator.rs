@@ -10,7 +10,7 @@ use crate::fact_stats::FactStats;
 use crate::profile::{Profile, ProfileError};
 use crate::time_buckets::millis;
 use std::collections::BTreeMap;
-use temper_collector::{Event, Observation};
+use temper_observation::{Event, Observation};
 
 /// Per host and source within one stream: did it say what it covered, and if
 /// not, which categories did it produce and over what span.

@@ -85,7 +85,7 @@ pub fn fleet_outliers(
     let platform_of = |host: &str| {
         inventory
             .iter()
-            .find(|i| i.host == host && i.category == temper_collector::InventoryCategory::Setting && i.name == "os")
+            .find(|i| i.host == host && i.category == temper_observation::InventoryCategory::Setting && i.name == "os")
             .and_then(|i| i.attr_str("value"))
             .unwrap_or("unknown")
             .to_string()

@@ -8,7 +8,7 @@ use crate::fact_key::FactKey;
 use crate::fact_stats::FactStats;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
-use temper_collector::InventoryCategory;
+use temper_observation::InventoryCategory;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostStats {

@@ -3,7 +3,7 @@
 //! observation becomes counts, time buckets or evidence.
 
 use serde::{Deserialize, Serialize};
-use temper_collector::{
+use temper_observation::{
     Access, Event, Kind, Negotiated, Observation, Protocol, Role, ServiceAction, ShareProtocol, Transport,
 };
 

@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use temper_collector::live_sink::Sink;
-use temper_collector::{Coverage, Event, Observation};
+use temper_observation::sink::Sink;
+use temper_observation::{Coverage, Event, Observation};
 
 /// Observations waiting between the sources and the aggregator. The
 /// channel's buffer is allocated whole, so this is memory the daemon always
@@ -330,7 +330,7 @@ fn write_status(profile: &Path, status: &ObserveStatus) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use temper_collector::{ConnectionUse, Role, Transport};
+    use temper_observation::{ConnectionUse, Role, Transport};
 
     fn connection(host: &str) -> Observation {
         Observation::new(Utc::now(), host, "etw", Event::Connection(ConnectionUse { transport: Transport::Tcp }))

@@ -7,7 +7,7 @@ use crate::profile::{read_evidence, FactRows, Profile, ProfileError};
 use crate::time_buckets::HOURS_PER_WEEK;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
-use temper_collector::InventoryCategory;
+use temper_observation::InventoryCategory;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fact {

@@ -4,7 +4,7 @@
 use crate::rule::{RenderSpec, Rule, ShapeSpec};
 use regex::Regex;
 use std::collections::BTreeSet;
-use temper_collector::Negotiated;
+use temper_observation::Negotiated;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));

@@ -18,7 +18,7 @@ use crate::simulate::{simulate, Break, SimulateError};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use temper_collector::Negotiated;
+use temper_observation::Negotiated;
 use temper_learner::Profile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

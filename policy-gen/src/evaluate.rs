@@ -65,7 +65,7 @@ pub fn generate(
         calendar.push(temper_learner::calendar::calendar(
             view.name(),
             &view.windows,
-            view.setting(temper_collector::inventory::settings::TIMEZONE),
+            view.setting(temper_observation::inventory::settings::TIMEZONE),
         ));
         scanner_suspects.extend(crate::peers::scanner_suspects(&view, &options.peers));
         let quarantine = crate::quarantine::Quarantine::for_host(&view);

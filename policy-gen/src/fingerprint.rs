@@ -7,8 +7,8 @@
 use crate::host_view::{listener_port, unit_name, HostView};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use temper_collector::inventory::settings;
-use temper_collector::InventoryCategory;
+use temper_observation::inventory::settings;
+use temper_observation::InventoryCategory;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoleFingerprint {

@@ -2,8 +2,8 @@
 //! profile through the learner's read API.
 
 use crate::rule::{Applicability, InventoryProbe, Platform};
-use temper_collector::inventory::settings;
-use temper_collector::InventoryCategory;
+use temper_observation::inventory::settings;
+use temper_observation::InventoryCategory;
 use temper_learner::{
     assess_category_since, CategoryCoverage, CoverageWindow, Fact, HostRecord, InventoryRecord, LossRecord, Profile,
     ProfileError,

@@ -9,8 +9,8 @@
 //! saw nothing.
 
 use crate::host_view::{listener_port, HostView};
-use temper_collector::normalize::bare_program_name;
-use temper_collector::{InventoryCategory, Protocol, Role, ShareProtocol, Transport};
+use temper_observation::normalize::bare_program_name;
+use temper_observation::{InventoryCategory, Protocol, Role, ShareProtocol, Transport};
 use temper_learner::FactKey;
 
 /// A port this host served on.

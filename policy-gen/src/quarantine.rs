@@ -13,7 +13,7 @@
 use crate::decision::{State, Usage};
 use crate::host_view::HostView;
 use std::collections::BTreeSet;
-use temper_collector::{Negotiated, NtlmVersion, SmbDialect};
+use temper_observation::{Negotiated, NtlmVersion, SmbDialect};
 use temper_learner::{Dimension, FactKey};
 
 use crate::rarity::RARE_DAYS;

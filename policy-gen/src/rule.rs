@@ -4,7 +4,7 @@
 use crate::usage_matcher::UsageMatcher;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use temper_collector::{InventoryCategory, Protocol};
+use temper_observation::{InventoryCategory, Protocol};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -97,7 +97,7 @@ pub enum ShapeSpec {
     /// The highest level that every observed use still meets.
     MinVersion {
         protocol: Protocol,
-        role: Option<temper_collector::Role>,
+        role: Option<temper_observation::Role>,
         #[serde(default)]
         per_port: bool,
         /// The level the rule aims for.
@@ -140,7 +140,7 @@ pub enum ShapeSpec {
         /// What one item is called in decisions (default: the inventory category).
         item: Option<String>,
         /// Only inventory shares of this protocol (SMB shares and NFS exports share a category).
-        protocol: Option<temper_collector::ShareProtocol>,
+        protocol: Option<temper_observation::ShareProtocol>,
         /// What an item must never have been to be proposed (default `used`; `written to`).
         never: Option<String>,
         /// Matching facts cannot be told apart by item (NFS: a connection to
@@ -170,7 +170,7 @@ pub enum ShapeSpec {
     /// A proposal for each share: only the users seen, read-only where no
     /// write was seen. Always for a reviewer: the share's grants are not in
     /// the inventory, so Temper cannot tell whether the proposal narrows them.
-    NarrowGrants { protocol: temper_collector::ShareProtocol },
+    NarrowGrants { protocol: temper_observation::ShareProtocol },
 }
 
 impl ShapeSpec {

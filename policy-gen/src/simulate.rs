@@ -17,7 +17,7 @@ use crate::rule::{Rule, ShapeSpec};
 use crate::shapes::allowlist::{placement, Placement};
 use crate::shapes::{matching_usage, remove_unused, ShapeContext};
 use serde::Serialize;
-use temper_collector::{Access, Negotiated};
+use temper_observation::{Access, Negotiated};
 use temper_learner::{Dimension, Fact, FactKey, Profile, ProfileError};
 
 /// One enforced decision and the observed uses it would break.
@@ -151,7 +151,7 @@ pub fn breaking_usage(rule: &Rule, d: &Decision, host: &HostView, ctx: &ShapeCon
                 .filter(|f| match &f.key {
                     FactKey::Share { protocol: p, share: s, access } => {
                         p == protocol
-                            && temper_collector::share_name::same_share(s, share)
+                            && temper_observation::share_name::same_share(s, share)
                             && ((read_only && matches!(access, Access::Write | Access::Delete))
                                 || f.stats
                                     .evidence(Dimension::User)

@@ -3,9 +3,9 @@
 //! anything.
 
 use serde::{Deserialize, Serialize};
-use temper_collector::normalize::bare_program_name;
-use temper_collector::share_name::same_share;
-use temper_collector::{Access, Kind, Protocol, Role, ServiceAction, Transport};
+use temper_observation::normalize::bare_program_name;
+use temper_observation::share_name::same_share;
+use temper_observation::{Access, Kind, Protocol, Role, ServiceAction, Transport};
 use temper_learner::{Dimension, Fact, FactKey};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -54,9 +54,20 @@ fn live_state(sshd_config: Option<PathBuf>, smb_conf: Option<PathBuf>) -> Box<dy
     Box::new(temper_policy::drift::linux_state::LinuxState::new(sshd_config, smb_conf))
 }
 
+/// This Windows host's registry under HKLM (services' start types, the
+/// firewall's default actions and the PowerShell 2.0 engine are registry
+/// values too), through the collector's platform layer.
 #[cfg(windows)]
 fn live_state(_sshd_config: Option<PathBuf>, _smb_conf: Option<PathBuf>) -> Box<dyn LiveState> {
-    Box::new(temper_policy::drift::windows_state::WindowsState)
+    struct WindowsState;
+    impl LiveState for WindowsState {
+        fn registry(&mut self, path: &str, name: &str) -> Result<Option<String>, String> {
+            // Catalog paths are PowerShell's `HKLM:\...`; the registry API takes the rest.
+            let relative = path.strip_prefix("HKLM:\\").ok_or_else(|| format!("{path} is not under HKLM:"))?;
+            temper_collector::windows::live::read_local_machine_value(relative, name)
+        }
+    }
+    Box::new(WindowsState)
 }
 
 /// Elsewhere every probe reports itself unchecked.

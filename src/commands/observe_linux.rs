@@ -13,7 +13,7 @@ use temper_collector::ebpf::live::{kernel_btf, EbpfError, ExecSource, FlowSource
 use temper_collector::linux::log_follower::{LogKind, LogSource};
 use temper_collector::linux::read_inventory;
 use temper_collector::linux::samba_audit;
-use temper_collector::live_sink::Sink;
+use temper_collector::sink::Sink;
 use temper_learner::observer::{Observer, SourceSpec};
 
 /// Set by SIGINT or SIGTERM.

@@ -74,7 +74,7 @@ pub struct Collected {
     pub lost: std::sync::atomic::AtomicU64,
 }
 
-impl temper_collector::live_sink::Sink for Collected {
+impl temper_collector::sink::Sink for Collected {
     fn send(&self, observation: temper_collector::Observation) {
         self.observations.lock().unwrap().push(observation);
     }
@@ -112,7 +112,7 @@ pub struct Running {
 
 /// Starts `run` (a source's `run`) on a thread, reading until [`Running::stop`].
 pub fn run_source(
-    run: impl FnOnce(&std::sync::atomic::AtomicBool, &dyn temper_collector::live_sink::Sink) + Send + 'static,
+    run: impl FnOnce(&std::sync::atomic::AtomicBool, &dyn temper_collector::sink::Sink) + Send + 'static,
 ) -> Running {
     let sink = std::sync::Arc::new(Collected::default());
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -6,7 +6,7 @@
 
 use super::auth_log::{parse_auth_message, split_syslog, Program};
 use super::samba_audit::parse_audit_line;
-use crate::live_sink::Sink;
+use crate::sink::Sink;
 use crate::observation::Observation;
 use chrono::{DateTime, Utc};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};

@@ -1,37 +1,16 @@
 //! Who may do what on a share: the allow entries of the share's and of its
 //! folder's DACL, one grant per trustee at the highest level of rights, as
-//! the inventory keeps them (`share_grants`, `folder_grants`). Whether a
-//! grant is too broad is the policy's judgement, not the collector's.
+//! the inventory keeps them (`share_grants`, `folder_grants`, whose form is
+//! the Observation contract's `share_grants`). Whether a grant is too broad
+//! is the policy's judgement, not the collector's.
 
 use super::security_descriptor::{dacl_of_bytes, AccessEntry, Dacl, DescriptorError};
 use super::well_known_sids::well_known_name;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::BTreeMap;
+pub use temper_observation::share_grants::{from_attr, to_attr, Grant, Rights};
 
 pub const EVERYONE: &str = "S-1-1-0";
 
-/// The three levels the share permission dialog offers; NTFS masks map onto
-/// the same scale by what they let a user do to the data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Rights {
-    Read,
-    /// Create, write or delete files.
-    Change,
-    /// Also change permissions or take ownership.
-    Full,
-}
-
-impl Rights {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rights::Read => "read",
-            Rights::Change => "change",
-            Rights::Full => "full",
-        }
-    }
-}
 
 const FILE_WRITE_DATA: u32 = 0x2;
 const FILE_APPEND_DATA: u32 = 0x4;
@@ -55,25 +34,6 @@ pub fn rights_of(mask: u32) -> Option<Rights> {
     }
 }
 
-/// One trustee's grant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Grant {
-    /// A SID (`S-1-5-11`) or a domain-relative SDDL alias (`DU`).
-    pub trustee: String,
-    /// `Authenticated Users`, `CORP\Finance`: well-known, or looked up by
-    /// the live layer. Attacker-influenced (account names), so escaped
-    /// wherever it is written.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    pub rights: Rights,
-}
-
-impl Grant {
-    /// `Everyone (change)`, or the SID when no name is known.
-    pub fn label(&self) -> String {
-        format!("{} ({})", self.name.as_deref().unwrap_or(&self.trustee), self.rights.as_str())
-    }
-}
 
 /// The grants a DACL makes: allow entries merged per trustee at their
 /// highest level, in trustee order. Deny entries are not subtracted: they
@@ -116,16 +76,6 @@ pub fn grants_of_descriptor(
     Ok(grants)
 }
 
-/// The inventory attribute value for a list of grants.
-pub fn to_attr(grants: &[Grant]) -> Value {
-    serde_json::to_value(grants).unwrap_or(Value::Null)
-}
-
-/// The grants an inventory attribute holds; `None` when it is absent or
-/// not a list of grants (an older profile, a hand-written one).
-pub fn from_attr(value: Option<&Value>) -> Option<Vec<Grant>> {
-    serde_json::from_value(value?.clone()).ok()
-}
 
 #[cfg(test)]
 mod tests {
@@ -166,6 +116,6 @@ mod tests {
     fn attrs_round_trip() {
         let grants = grants_of(&Dacl::Unrestricted);
         assert_eq!(from_attr(Some(&to_attr(&grants))), Some(grants));
-        assert_eq!(from_attr(Some(&Value::String("x".into()))), None);
+        assert_eq!(from_attr(Some(&serde_json::Value::String("x".into()))), None);
     }
 }

@@ -2,12 +2,11 @@
 //! policy enforces on this host, rule by rule. Expectations come from the
 //! enforced decisions and the catalog's renderings; the live values come
 //! from a [`LiveState`] (the real tools on Linux: `sshd -T`, `testparm -s`,
-//! `nft list`, /proc, `modprobe`, `systemctl`; the registry on Windows).
+//! `nft list`, /proc, `modprobe`, `systemctl`; on Windows the registry, read
+//! by the collector's platform layer and handed in by the command line).
 
 #[cfg(target_os = "linux")]
 pub mod linux_state;
-#[cfg(windows)]
-pub mod windows_state;
 
 use crate::decision::Decision;
 use crate::policy::Policy;

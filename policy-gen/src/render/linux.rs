@@ -225,7 +225,7 @@ fn render_tls_listener(policy: &Policy, host: &str, decision: &Decision, artifac
     let port = decision.detail.get("port").and_then(|p| p.as_u64()).unwrap_or(0);
     let minimum = decision.value.as_str().unwrap_or("tls1.2");
     let process = decision.detail.get("process").and_then(|p| p.as_str()).unwrap_or("");
-    let program = temper_collector::normalize::bare_program_name(process);
+    let program = temper_observation::normalize::bare_program_name(process);
     match program.as_str() {
         "nginx" => {
             let body = format!(

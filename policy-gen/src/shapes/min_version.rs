@@ -12,7 +12,7 @@ use crate::rarity::assess_usages;
 use crate::rule::{Rule, ShapeSpec};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use temper_collector::{InventoryCategory, Negotiated};
+use temper_observation::{InventoryCategory, Negotiated};
 use temper_learner::{Fact, FactKey};
 
 pub fn evaluate(rule: &Rule, host: &HostView) -> Vec<Outcome> {

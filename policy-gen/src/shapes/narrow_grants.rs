@@ -18,10 +18,10 @@ use crate::host_view::HostView;
 use crate::rarity::assess_usages;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use temper_collector::share_name::same_share;
-use temper_collector::windows::share_grants::{from_attr, Grant, Rights};
+use temper_observation::share_name::same_share;
+use temper_observation::share_grants::{from_attr, Grant, Rights};
 
-use temper_collector::{Access, InventoryCategory, ShareProtocol};
+use temper_observation::{Access, InventoryCategory, ShareProtocol};
 use temper_learner::{Dimension, FactKey, InventoryRecord};
 
 pub fn evaluate(protocol: ShareProtocol, host: &HostView) -> Vec<Outcome> {

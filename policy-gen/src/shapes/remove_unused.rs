@@ -19,9 +19,9 @@ use crate::rule::{Candidate, Rule, ShapeSpec};
 use crate::usage_matcher::UsageMatcher;
 use regex::Regex;
 use serde_json::Value;
-use temper_collector::normalize::bare_program_name;
-use temper_collector::share_name::same_share;
-use temper_collector::{InventoryCategory, Kind, Role, ServiceAction, ShareProtocol};
+use temper_observation::normalize::bare_program_name;
+use temper_observation::share_name::same_share;
+use temper_observation::{InventoryCategory, Kind, Role, ServiceAction, ShareProtocol};
 use temper_learner::{Dimension, Fact, FactKey, InventoryRecord};
 
 /// Kernel module names use `-` and `_` interchangeably.

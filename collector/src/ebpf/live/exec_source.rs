@@ -5,7 +5,7 @@ use super::program::load_tp_btf;
 use super::ring_reader::{RingReader, OUTLET_WAIT};
 use crate::ebpf::exec_event::parse_exec_event;
 use crate::ebpf::passwd::parse_passwd;
-use crate::live_sink::Sink;
+use crate::sink::Sink;
 use aya::{Btf, Ebpf};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;

@@ -15,7 +15,7 @@ use super::listeners::Listeners;
 use super::ring_reader::{ring_size, RingReader, OUTLET_WAIT};
 use crate::ebpf::flow_record::{parse_flow_record, udp_connections, FlowRecordKind, UdpHost};
 use crate::linux::interfaces::interfaces;
-use crate::live_sink::Sink;
+use crate::sink::Sink;
 use crate::observation::{Observation, ProcessRef};
 use crate::wire::capture::PacketTime;
 use crate::wire::live::LiveWire;

@@ -4,7 +4,7 @@
 
 use super::boot_clock::BootClock;
 use super::error::EbpfError;
-use crate::live_sink::Sink;
+use crate::sink::Sink;
 use aya::maps::{MapData, PerCpuArray, RingBuf};
 use aya::Ebpf;
 use std::os::fd::AsRawFd;

@@ -1,3 +1,3 @@
-//! The live sources' outlet: the platform-neutral [`crate::live_sink::Sink`].
+//! The live sources' outlet: the platform-neutral [`crate::sink::Sink`].
 
-pub use crate::live_sink::Sink;
+pub use crate::sink::Sink;
