@@ -3,7 +3,7 @@
 //! through the collector's own feeder (`wire::feeding`), which is how the
 //! flow tracker and the tests feed them too.
 
-use temper_collector::wire::dissector::DISSECTORS;
+use temper_collector::wire::registry::DISSECTORS;
 use temper_collector::wire::{feeding, Direction};
 use temper_collector::Transport;
 

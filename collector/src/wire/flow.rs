@@ -9,7 +9,8 @@
 //! tokens. Memory is bounded: per direction, per flow and in flow count.
 
 use super::capture::{CaptureRecord, PacketTime};
-use super::dissector::{identify, Dissector, DISSECTORS};
+use super::dissector::Dissector;
+use super::registry::{identify, DISSECTORS};
 use super::stream::{Stream, MAX_BUFFERED};
 use super::tls::TlsDissector;
 use super::{ntlm_scan, Direction, Finding};

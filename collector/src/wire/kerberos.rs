@@ -819,7 +819,7 @@ pub(crate) mod tests {
         assert_eq!(etype_name(EncryptionType(99)), "99");
     }
 
-    /// Exchanges for the dissector contract's tests (`dissector`): one over TCP, one over UDP.
+    /// Exchanges for the dissector contract's tests (`registry`): one over TCP, one over UDP.
     pub(crate) fn samples() -> Vec<(Transport, crate::wire::feeding::Transcript)> {
         let request = kdc_req(10, Some(&["alice"]), &["krbtgt", REALM], &[18, 17, 23]);
         let reply = kdc_rep(11, &["alice"], &["krbtgt", REALM], 18);

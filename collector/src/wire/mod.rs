@@ -4,7 +4,7 @@
 //! protocol) is kept apart from what they *mean* (`observations`). One
 //! capture record type feeds everything — pcap/pcapng files, the eBPF TC
 //! classifier and the Windows packet source — so a single flow tracker and
-//! one set of dissectors, registered in `dissector`, serve all of them.
+//! one set of dissectors, registered in `registry`, serve all of them.
 //!
 //! Every dissector is a pure function of bytes plus a little per-flow state,
 //! never panics, and never allocates in proportion to a length field it has
@@ -15,6 +15,7 @@ pub mod capture;
 pub mod capture_file;
 pub mod decode;
 pub mod dissector;
+pub mod registry;
 pub mod feeding;
 pub mod finding;
 pub mod flow;

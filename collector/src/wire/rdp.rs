@@ -399,7 +399,7 @@ pub(crate) mod tests {
         }
     }
 
-    /// A negotiation for the dissector contract's tests (`dissector`).
+    /// A negotiation for the dissector contract's tests (`registry`).
     pub(crate) fn samples() -> Vec<crate::wire::feeding::Transcript> {
         vec![vec![
             (Direction::ToServer, request(Some("AWAKECODI"), Some(PROTOCOL_SSL | PROTOCOL_HYBRID))),

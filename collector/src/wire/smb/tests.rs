@@ -920,7 +920,7 @@ fn fixture_stream() -> Vec<Vec<u8>> {
 }
 
 
-/// Built messages for the dissector contract's tests (`dissector`), beside
+/// Built messages for the dissector contract's tests (`registry`), beside
 /// the real sessions there: requests from the client, responses from the server.
 pub(crate) fn samples() -> Vec<crate::wire::feeding::Transcript> {
     let from = |message: &Vec<u8>| {
