@@ -3,8 +3,8 @@
 
 use temper_collector::jsonl::JsonlError;
 use temper_learner::ProfileError;
-use temper_policy::policy::PolicyError;
 use temper_policy::render::RenderError;
+use temper_policy::PolicyError;
 
 pub const OK: i32 = 0;
 pub const UNEXPECTED: i32 = 1;

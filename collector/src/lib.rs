@@ -9,7 +9,9 @@ pub mod linux;
 pub mod windows;
 pub mod wire;
 
-pub use temper_observation::{inventory, jsonl, normalize, observation, redact, share_name, sink, versions};
-pub use temper_observation::{InventoryCategory, InventoryItem};
 pub use temper_observation::observation::*;
 pub use temper_observation::versions::*;
+pub use temper_observation::{
+    atomic_file, inventory, jsonl, normalize, observation, redact, share_name, sink, versions,
+};
+pub use temper_observation::{InventoryCategory, InventoryItem};

@@ -321,10 +321,8 @@ impl Observer {
 }
 
 fn write_status(profile: &Path, status: &ObserveStatus) -> std::io::Result<()> {
-    let path = status_path(profile);
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(status).map_err(std::io::Error::other)?)?;
-    std::fs::rename(tmp, path)
+    let bytes = serde_json::to_vec_pretty(status).map_err(std::io::Error::other)?;
+    temper_observation::atomic_file::write_atomically(&status_path(profile), &bytes)
 }
 
 #[cfg(test)]

@@ -69,20 +69,20 @@ pub fn export_parquet(profile: &Profile, dir: &Path) -> Result<Vec<ExportedTable
 }
 
 fn write_atomically(path: &Path, frame: &mut DataFrame) -> Result<(), ExportError> {
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let partial = path.with_file_name(format!(".{file_name}.partial"));
-    let io = |source| ExportError::Io { path: partial.clone(), source };
-    let file = std::fs::File::create(&partial).map_err(io)?;
-    let written = ParquetWriter::new(&file).with_compression(ParquetCompression::Zstd(None)).finish(frame);
-    if let Err(source) = written {
-        let _ = std::fs::remove_file(&partial);
-        return Err(ExportError::Write { path: path.into(), source });
+    let mut failed = None;
+    let written = temper_observation::atomic_file::write_atomically_with(path, |file| {
+        ParquetWriter::new(file).with_compression(ParquetCompression::Zstd(None)).finish(frame).map(|_| ()).map_err(
+            |e| {
+                failed = Some(e);
+                std::io::Error::other("the Parquet writer failed")
+            },
+        )
+    });
+    match (written, failed) {
+        (_, Some(source)) => Err(ExportError::Write { path: path.into(), source }),
+        (Err(source), None) => Err(ExportError::Io { path: path.into(), source }),
+        (Ok(()), None) => Ok(()),
     }
-    let placed = file.sync_all().and_then(|()| std::fs::rename(&partial, path));
-    placed.map_err(|source| {
-        let _ = std::fs::remove_file(&partial);
-        ExportError::Io { path: path.into(), source }
-    })
 }
 
 /// Unix milliseconds as a UTC timestamp column.

@@ -6,6 +6,7 @@
 //! Nothing here reads a packet, a log or a kernel event: that is the
 //! collector's work, and the learner and the policy need none of it.
 
+pub mod atomic_file;
 pub mod inventory;
 pub mod jsonl;
 pub mod normalize;

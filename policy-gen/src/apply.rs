@@ -5,10 +5,10 @@
 //! apply that cuts off SSH or the firewall heals itself.
 
 use crate::bundle::BundlePayload;
-use crate::policy::write_atomically;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::{Component, Path, PathBuf};
+use temper_observation::atomic_file::write_atomically;
 
 /// Extracts every artifact of the bundle below `dir` (install.sh executable).
 pub fn extract(payload: &BundlePayload, dir: &Path) -> Result<(), String> {

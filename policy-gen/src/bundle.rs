@@ -16,8 +16,8 @@
 //! fails verification. The signer line only says which key signed: the key
 //! that verifies must be one the target trusts.
 
+use crate::document::Policy;
 use crate::fingerprint::RoleFingerprint;
-use crate::policy::Policy;
 use crate::signing::{key_id, PublicKey, SecretKey};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
@@ -81,7 +81,7 @@ pub fn write(path: &Path, payload: &BundlePayload, key: &SecretKey) -> Result<()
     message.extend_from_slice(body.as_bytes());
     let signature = key.sign(&message);
     let text = format!("{MAGIC}\n{signer}signature {}\n{body}", BASE64.encode(signature.to_bytes()));
-    crate::policy::write_atomically(path, text.as_bytes())
+    temper_observation::atomic_file::write_atomically(path, text.as_bytes())
         .map_err(|source| BundleError::Io { path: path.into(), source })
 }
 

@@ -11,15 +11,15 @@
 //! baselines leave them to the learned policy.
 
 use crate::catalog::Catalog;
-use crate::decision::{Decision, Scope, State};
-use crate::policy::Policy;
+use crate::document::Policy;
+use crate::document::{Decision, Scope, State};
 use crate::rule::{Rule, ShapeSpec};
 use crate::simulate::{simulate, Break, SimulateError};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use temper_observation::Negotiated;
 use temper_learner::Profile;
+use temper_observation::Negotiated;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Baseline {

@@ -1,8 +1,8 @@
 //! `temper policy diff OLD NEW`: what changed between two versions of a
 //! policy, decision by decision (host, rule, subject), for a reviewer.
 
-use crate::decision::{Decision, State};
-use crate::policy::Policy;
+use crate::document::Policy;
+use crate::document::{Decision, State};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -10,11 +10,11 @@
 //!    An exception stays an exception: a use that was seen is a fact.
 
 use crate::catalog::Catalog;
-use crate::decision::{Decision, Scope, State, Usage};
+use crate::document::{Decision, Scope, State, Usage};
+use crate::document::{HostSummary, NotApplicable, Parameters, Policy, ProfileRef, POLICY_FORMAT, POLICY_VERSION};
 use crate::host_view::HostView;
-use crate::policy::{HostSummary, NotApplicable, Parameters, Policy, ProfileRef, POLICY_FORMAT, POLICY_VERSION};
 use crate::rule::{Rule, ScopeSpec, ShapeSpec};
-use crate::shapes::{evaluate_shape, Outcome, ShapeContext};
+use crate::shapes::{evaluate_shape, Proposal, ShapeContext};
 use crate::sufficiency::Sufficiency;
 use chrono::{DateTime, Utc};
 use temper_learner::time_buckets::utc;
@@ -55,18 +55,25 @@ pub fn generate(
             continue;
         }
         let view = HostView::load(profile, record)?;
-        health.extend(temper_learner::source_health::source_health(
-            view.name(),
-            view.record.first_seen,
-            view.record.last_seen,
-            &view.windows,
-            &view.losses,
-        ));
-        calendar.push(temper_learner::calendar::calendar(
-            view.name(),
-            &view.windows,
-            view.setting(temper_observation::inventory::settings::TIMEZONE),
-        ));
+        health.extend(
+            temper_learner::source_health::source_health(
+                view.name(),
+                view.record.first_seen,
+                view.record.last_seen,
+                &view.windows,
+                &view.losses,
+            )
+            .into_iter()
+            .map(Into::into),
+        );
+        calendar.push(
+            temper_learner::calendar::calendar(
+                view.name(),
+                &view.windows,
+                view.setting(temper_observation::inventory::settings::TIMEZONE),
+            )
+            .into(),
+        );
         scanner_suspects.extend(crate::peers::scanner_suspects(&view, &options.peers));
         let quarantine = crate::quarantine::Quarantine::for_host(&view);
         let platform = view.platform();
@@ -105,8 +112,8 @@ pub fn generate(
                 });
                 continue;
             }
-            for outcome in evaluate_shape(rule, &view, &ctx) {
-                decisions.push(decide(rule, &view, &quarantine, outcome, options));
+            for proposal in evaluate_shape(rule, &view, &ctx) {
+                decisions.push(decide(rule, &view, &quarantine, proposal, options));
             }
         }
     }
@@ -132,11 +139,11 @@ pub fn generate(
         decisions,
         not_applicable,
         review: None,
-        convergence: options.convergence.clone(),
+        convergence: options.convergence.iter().map(Into::into).collect(),
         calendar,
         health,
         scanner_suspects,
-        fleet_outliers: options.fleet_outliers.clone(),
+        fleet_outliers: options.fleet_outliers.iter().map(Into::into).collect(),
     })
 }
 
@@ -162,18 +169,18 @@ fn decide(
     rule: &Rule,
     host: &HostView,
     quarantine: &crate::quarantine::Quarantine,
-    mut outcome: Outcome,
+    mut proposal: Proposal,
     options: &PolicyOptions,
 ) -> Decision {
     let sufficiency = &options.sufficiency;
-    quarantine.apply(&mut outcome.usage);
+    quarantine.apply(&mut proposal.usage);
     // Use by tagged scanners only is never a need: listed apart, it holds nothing back.
-    let scanner_only: Vec<Usage> = if outcome.usage_is_allowed {
+    let scanner_only: Vec<Usage> = if proposal.usage_is_allowed {
         Vec::new()
     } else {
         let (scanners, kept): (Vec<Usage>, Vec<Usage>) =
-            std::mem::take(&mut outcome.usage).into_iter().partition(|u| options.peers.scanner_only(u));
-        outcome.usage = kept;
+            std::mem::take(&mut proposal.usage).into_iter().partition(|u| options.peers.scanner_only(u));
+        proposal.usage = kept;
         scanners
     };
     if !scanner_only.is_empty() {
@@ -181,20 +188,20 @@ fn decide(
             .iter()
             .map(|u| serde_json::json!({ "fact": u.fact, "count": u.count, "peers": u.peers.iter().map(|p| &p.value).collect::<Vec<_>>() }))
             .collect();
-        outcome.detail.insert("scanner_only".into(), serde_json::Value::Array(listed));
+        proposal.detail.insert("scanner_only".into(), serde_json::Value::Array(listed));
     }
-    let (mut state, mut reason) = if let Some(hold) = &outcome.hold_back {
+    let (mut state, mut reason) = if let Some(hold) = &proposal.hold_back {
         (State::Review, hold.clone())
-    } else if outcome.usage_is_allowed || outcome.usage.is_empty() {
-        (State::Enforce, capitalise(&outcome.enforce_reason))
-    } else if outcome.usage.iter().any(|u| u.state == State::Exception) {
-        let needs: Vec<String> = outcome.usage.iter().filter(|u| u.state == State::Exception).map(summarise).collect();
+    } else if proposal.usage_is_allowed || proposal.usage.is_empty() {
+        (State::Enforce, capitalise(&proposal.enforce_reason))
+    } else if proposal.usage.iter().any(|u| u.state == State::Exception) {
+        let needs: Vec<String> = proposal.usage.iter().filter(|u| u.state == State::Exception).map(summarise).collect();
         (State::Exception, format!("In use: {}", needs.join("; ")))
     } else {
-        let rare: Vec<String> = outcome.usage.iter().map(summarise).collect();
+        let rare: Vec<String> = proposal.usage.iter().map(summarise).collect();
         (State::Review, format!("Only rare use, which may not be a need: {}", rare.join("; ")))
     };
-    let (coverage, problem) = sufficiency.check(host, &rule.categories, outcome.watched_since);
+    let (coverage, problem) = sufficiency.check(host, &rule.categories, proposal.watched_since);
     if let Some(problem) = problem {
         match state {
             State::Enforce | State::Review => {
@@ -234,17 +241,17 @@ fn decide(
         title: rule.title.clone(),
         platform: rule.platform,
         host: host.name().to_string(),
-        subject: outcome.subject,
+        subject: proposal.subject,
         scope,
         state,
         setting: rule.setting.name.clone(),
-        value: outcome.value,
-        safe_value: outcome.safe_value,
+        value: proposal.value,
+        safe_value: proposal.safe_value,
         reason,
-        usage: outcome.usage,
+        usage: proposal.usage,
         coverage,
         references: rule.references.clone(),
-        detail: outcome.detail,
+        detail: proposal.detail,
         verdict: None,
         stale_days: None,
     };

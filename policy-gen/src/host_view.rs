@@ -2,12 +2,12 @@
 //! profile through the learner's read API.
 
 use crate::rule::{Applicability, InventoryProbe, Platform};
-use temper_observation::inventory::settings;
-use temper_observation::InventoryCategory;
 use temper_learner::{
     assess_category_since, CategoryCoverage, CoverageWindow, Fact, HostRecord, InventoryRecord, LossRecord, Profile,
     ProfileError,
 };
+use temper_observation::inventory::settings;
+use temper_observation::InventoryCategory;
 
 pub struct HostView {
     pub record: HostRecord,

@@ -9,9 +9,9 @@
 //! saw nothing.
 
 use crate::host_view::{listener_port, HostView};
+use temper_learner::FactKey;
 use temper_observation::normalize::bare_program_name;
 use temper_observation::{InventoryCategory, Protocol, Role, ShareProtocol, Transport};
-use temper_learner::FactKey;
 
 /// A port this host served on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

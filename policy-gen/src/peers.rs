@@ -6,10 +6,9 @@
 //!
 //! The file: one `ADDRESS[/PREFIX] TAG` per line, `#` comments.
 
-use crate::decision::Usage;
+use crate::document::{ScannerSuspect, Usage};
 use crate::host_view::HostView;
 use ipnet::IpNet;
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -84,17 +83,6 @@ impl PeerTags {
             && !usage.peers.is_empty()
             && usage.peers.iter().all(|p| self.tag_of(&p.value) == Some(SCANNER))
     }
-}
-
-/// A peer that behaved like a scanner and is not tagged yet.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct ScannerSuspect {
-    pub host: String,
-    pub peer: String,
-    pub ports: usize,
-    /// The most versions of one protocol it negotiated.
-    pub versions: usize,
-    pub days: usize,
 }
 
 /// Untagged peers of `host` that touched many ports or many versions of a

@@ -10,11 +10,11 @@
 //!
 //! Periodic uses (weekly, monthly) are needs however few their days.
 
-use crate::decision::{State, Usage};
+use crate::document::{State, Usage};
 use crate::host_view::HostView;
 use std::collections::BTreeSet;
-use temper_observation::{Negotiated, NtlmVersion, SmbDialect};
 use temper_learner::{Dimension, FactKey};
+use temper_observation::{Negotiated, NtlmVersion, SmbDialect};
 
 use crate::rarity::RARE_DAYS;
 

@@ -13,7 +13,7 @@
 //! peers make it: the visitors of a public site each come once, and the
 //! site is used every day. A scan (one peer, one day) stays `review`.
 
-use crate::decision::{State, Usage, Witness};
+use crate::document::{State, Usage, Witness};
 use std::collections::{BTreeMap, BTreeSet};
 use temper_learner::time_buckets::{day_of, utc};
 use temper_learner::{Dimension, EvidenceSummary, Fact};
@@ -107,7 +107,7 @@ fn assess(fact: &Fact, peer_state: &dyn Fn(&str) -> State, peerless_days: usize)
     let summaries = Dimension::ALL.iter().filter_map(|d| stats.evidence(*d));
     let days: Vec<i64> = stats.days.keys().copied().collect();
     Usage {
-        period: temper_learner::calendar::period_of(&days),
+        period: temper_learner::calendar::period_of(&days).map(Into::into),
         fact: fact.key.describe(),
         state,
         note,

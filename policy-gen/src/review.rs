@@ -7,12 +7,13 @@
 //! no decision any more, and exceptions whose evidence was last seen long
 //! ago are flagged in the policy and the report.
 
-use crate::decision::{Decision, Scope, State};
-use crate::policy::{write_atomically, Policy};
+pub use crate::document::verdict::{AppliedVerdict, Outcome};
+use crate::document::{Decision, Policy, ReviewApplied, Scope, State};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use temper_observation::atomic_file::write_atomically;
 
 pub const REVIEW_FORMAT: &str = "temper-review";
 pub const REVIEW_VERSION: u32 = 1;
@@ -20,24 +21,6 @@ pub const REVIEW_VERSION: u32 = 1;
 /// An exception whose evidence was last seen this long before the end of
 /// the window is flagged as stale: the need may be gone.
 pub const DEFAULT_STALE_DAYS: i64 = 30;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// Keep the setting held back: the use is a need.
-    Accept,
-    /// Enforce the setting anyway: the use is not to be kept.
-    Reject,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Accept => "accept",
-            Outcome::Reject => "reject",
-        }
-    }
-}
 
 /// One reviewer's verdict on one decision (host, rule and subject).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,22 +139,6 @@ pub fn evidence_last_seen(d: &Decision) -> Option<DateTime<Utc>> {
     d.usage.iter().map(|u| u.last_seen).max()
 }
 
-/// What a verdict did to a decision, recorded in the policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AppliedVerdict {
-    pub verdict: Outcome,
-    pub reviewer: String,
-    pub reason: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires: Option<NaiveDate>,
-    pub recorded: DateTime<Utc>,
-    /// The state the evidence alone gave, before the verdict.
-    pub state_before: State,
-    /// An expired verdict is shown but no longer applied.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub expired: bool,
-}
-
 /// Applies the verdicts to a freshly generated policy and stale-flags old
 /// exceptions. Returns notes for the reviewer (also stored in the policy).
 pub fn apply(policy: &mut Policy, review: &ReviewFile, stale_days: i64) -> Vec<String> {
@@ -285,7 +252,7 @@ pub fn apply_file(policy: &mut Policy, path: &Path, stale_days: i64) -> Result<(
         None => ReviewFile::default(),
     };
     let notes = apply(policy, &review, stale_days);
-    policy.review = Some(crate::policy::ReviewApplied {
+    policy.review = Some(ReviewApplied {
         file: bytes.as_ref().map(|_| path.display().to_string()),
         sha256: bytes.as_ref().map(|b| hex(&Sha256::digest(b))),
         verdicts: review.verdicts.len(),

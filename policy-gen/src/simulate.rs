@@ -9,16 +9,16 @@
 //! the members not on the decided list.
 
 use crate::catalog::Catalog;
-use crate::decision::{Decision, Usage};
+use crate::document::Policy;
+use crate::document::{Decision, Usage};
 use crate::host_view::HostView;
-use crate::policy::Policy;
 use crate::rarity::assess_usages;
 use crate::rule::{Rule, ShapeSpec};
 use crate::shapes::allowlist::{placement, Placement};
 use crate::shapes::{matching_usage, remove_unused, ShapeContext};
 use serde::Serialize;
-use temper_observation::{Access, Negotiated};
 use temper_learner::{Dimension, Fact, FactKey, Profile, ProfileError};
+use temper_observation::{Access, Negotiated};
 
 /// One enforced decision and the observed uses it would break.
 #[derive(Debug, Clone, Serialize)]

@@ -8,7 +8,7 @@
 //! events every few days does). A subject that appeared during the window (a
 //! listener or share first seen late) counts only from its first sighting.
 
-use crate::decision::CoverageNote;
+use crate::document::CoverageNote;
 use crate::host_view::HostView;
 
 #[derive(Debug, Clone, Copy)]

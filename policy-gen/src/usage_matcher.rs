@@ -3,10 +3,10 @@
 //! anything.
 
 use serde::{Deserialize, Serialize};
+use temper_learner::{Dimension, Fact, FactKey};
 use temper_observation::normalize::bare_program_name;
 use temper_observation::share_name::same_share;
 use temper_observation::{Access, Kind, Protocol, Role, ServiceAction, Transport};
-use temper_learner::{Dimension, Fact, FactKey};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

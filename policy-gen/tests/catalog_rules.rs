@@ -509,7 +509,7 @@ fn a_monthly_job_seen_twice_is_periodic_and_the_calendar_is_in_the_hosts_zone() 
     let policy = policy_of(&obs);
     let ps2 = decision(&policy, "win-powershell2-removed", None);
     assert_eq!(ps2.state, State::Exception, "{}", ps2.reason);
-    assert_eq!(ps2.usage[0].period, Some(temper_learner::calendar::Period::Monthly));
+    assert_eq!(ps2.usage[0].period, Some(temper_policy::document::Period::Monthly));
     let report = temper_policy::report::markdown(&policy);
     assert!(report.contains("recurs monthly"), "{report}");
     let calendar = &policy.calendar[0];

@@ -45,9 +45,9 @@ pub fn run(out: &Path, seed: u64) -> anyhow::Result<()> {
     let policy_path = out.join("policy.json");
     policy.save(&policy_path)?;
     let report_path = out.join("report.md");
-    temper_policy::policy::write_atomically(&report_path, report::markdown(&policy).as_bytes())?;
+    temper_observation::atomic_file::write_atomically(&report_path, report::markdown(&policy).as_bytes())?;
     let html_path = out.join("report.html");
-    temper_policy::policy::write_atomically(&html_path, report::html(&policy).as_bytes())?;
+    temper_observation::atomic_file::write_atomically(&html_path, report::html(&policy).as_bytes())?;
     let artifacts = out.join("artifacts");
     let rendered = render::render(&policy, catalog.rules(), &artifacts)?;
 

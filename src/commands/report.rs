@@ -2,7 +2,7 @@
 
 use crate::args::ReportFormat;
 use std::path::Path;
-use temper_policy::policy::write_atomically;
+use temper_observation::atomic_file::write_atomically;
 use temper_policy::{report, Policy};
 
 pub fn run(policy_path: &Path, format: ReportFormat, output: Option<&Path>) -> anyhow::Result<()> {

@@ -6,8 +6,8 @@
 
 use super::auth_log::{parse_auth_message, split_syslog, Program};
 use super::samba_audit::parse_audit_line;
-use crate::sink::Sink;
 use crate::observation::Observation;
+use crate::sink::Sink;
 use chrono::{DateTime, Utc};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;

@@ -50,10 +50,7 @@ impl BookmarkStore {
 
     /// Written beside and renamed over, so a crash leaves the old or the new bookmark, never half of one.
     pub fn save(&self, channel: &str, xml: &str) -> io::Result<()> {
-        let path = self.path(channel);
-        let tmp = path.with_extension("xml.tmp");
-        std::fs::write(&tmp, xml)?;
-        std::fs::rename(&tmp, &path)
+        crate::atomic_file::write_atomically(&self.path(channel), xml.as_bytes())
     }
 }
 

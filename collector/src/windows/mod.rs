@@ -39,7 +39,7 @@ pub mod well_known_sids;
 pub mod wide;
 
 pub use decoder::WindowsDecoder;
-pub use event_table::{event_kind, wants, EventKind, EVENTS};
 pub use event_record::{EventRecord, FieldValue};
+pub use event_table::{event_kind, wants, EventKind, EVENTS};
 pub use evtx_file::{is_evtx, Damage, EvtxFileError, EvtxFileStats};
 pub use evtx_import::{decode_evtx, EvtxOptions, EvtxSummary};

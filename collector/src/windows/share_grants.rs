@@ -11,7 +11,6 @@ pub use temper_observation::share_grants::{from_attr, to_attr, Grant, Rights};
 
 pub const EVERYONE: &str = "S-1-1-0";
 
-
 const FILE_WRITE_DATA: u32 = 0x2;
 const FILE_APPEND_DATA: u32 = 0x4;
 const FILE_DELETE_CHILD: u32 = 0x40;
@@ -33,7 +32,6 @@ pub fn rights_of(mask: u32) -> Option<Rights> {
         None
     }
 }
-
 
 /// The grants a DACL makes: allow entries merged per trustee at their
 /// highest level, in trustee order. Deny entries are not subtracted: they
@@ -75,7 +73,6 @@ pub fn grants_of_descriptor(
     }
     Ok(grants)
 }
-
 
 #[cfg(test)]
 mod tests {

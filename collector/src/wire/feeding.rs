@@ -63,7 +63,11 @@ pub fn rechunk(transcript: &[(Direction, Vec<u8>)], cuts: &[usize]) -> Transcrip
 }
 
 /// The findings of a whole flow: `transcript` fed, then the end of flow.
-pub fn findings_of(dissector: &mut dyn Dissector, transport: Transport, transcript: &[(Direction, Vec<u8>)]) -> Vec<Finding> {
+pub fn findings_of(
+    dissector: &mut dyn Dissector,
+    transport: Transport,
+    transcript: &[(Direction, Vec<u8>)],
+) -> Vec<Finding> {
     let mut out = Vec::new();
     feed(dissector, transport, transcript.iter().map(|(d, b)| (*d, b.as_slice())), &mut out);
     dissector.finish(&mut out);

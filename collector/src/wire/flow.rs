@@ -422,8 +422,7 @@ impl Flow {
         if self.dissection.finished() {
             // A dissector that hands over (RDP, to TLS or CredSSP) leaves the
             // rest to be identified; anything else that finished has nothing more to say.
-            self.dissection =
-                if self.dissection.hands_over() { Dissection::Unknown } else { Dissection::Done };
+            self.dissection = if self.dissection.hands_over() { Dissection::Unknown } else { Dissection::Done };
             if matches!(self.dissection, Dissection::Unknown) && !self.streams[s].buffer.is_empty() {
                 self.feed(dir, out);
             }

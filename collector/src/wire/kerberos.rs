@@ -839,5 +839,4 @@ pub(crate) mod tests {
             ),
         ]
     }
-
 }

@@ -122,11 +122,7 @@ fn payload(msg: &[u8], at: usize) -> Option<&[u8]> {
 /// Decodes a name: UTF-16LE (a trailing odd byte is ignored) or OEM, read as Latin-1 because the
 /// code page is not on the wire. Empty names (and trailing NULs some clients add) become `None`.
 fn decode(bytes: &[u8], unicode: bool) -> Option<String> {
-    let text: String = if unicode {
-        utf16le(bytes)
-    } else {
-        bytes.iter().map(|&b| char::from(b)).collect()
-    };
+    let text: String = if unicode { utf16le(bytes) } else { bytes.iter().map(|&b| char::from(b)).collect() };
     let text = text.trim_end_matches('\0');
     (!text.is_empty()).then(|| text.to_string())
 }

@@ -85,7 +85,6 @@ impl RdpDissector {
 }
 
 impl Dissector for RdpDissector {
-
     /// Feeds reassembled in-order stream bytes of one direction starting at a
     /// TPKT boundary; returns the bytes consumed (whole TPKT PDUs only).
     ///
@@ -406,5 +405,4 @@ pub(crate) mod tests {
             (Direction::ToClient, tpdu(X224_CONNECTION_CONFIRM, &neg(TYPE_RDP_NEG_RSP, PROTOCOL_HYBRID))),
         ]]
     }
-
 }

@@ -76,7 +76,6 @@ impl SshDissector {
 }
 
 impl Dissector for SshDissector {
-
     fn finished(&self) -> bool {
         self.done
     }

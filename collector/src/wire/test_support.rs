@@ -52,7 +52,11 @@ pub fn segments(name: &str) -> Vec<Segment> {
 
 /// The payload of frame `frame` of a capture.
 pub fn frame(name: &str, frame: usize) -> Vec<u8> {
-    segments(name).into_iter().find(|s| s.frame == frame).unwrap_or_else(|| panic!("{name}: no payload in frame {frame}")).payload
+    segments(name)
+        .into_iter()
+        .find(|s| s.frame == frame)
+        .unwrap_or_else(|| panic!("{name}: no payload in frame {frame}"))
+        .payload
 }
 
 /// The SMB message in frame `frame` (its payload without the 4-byte NBSS header).

@@ -185,7 +185,6 @@ impl TlsDissector {
 }
 
 impl Dissector for TlsDissector {
-
     fn finished(&self) -> bool {
         self.done
     }

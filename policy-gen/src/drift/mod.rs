@@ -8,8 +8,8 @@
 #[cfg(target_os = "linux")]
 pub mod linux_state;
 
-use crate::decision::Decision;
-use crate::policy::Policy;
+use crate::document::Decision;
+use crate::document::Policy;
 use crate::rule::{RenderSpec, Rule};
 use serde::Serialize;
 

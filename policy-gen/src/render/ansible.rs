@@ -7,8 +7,8 @@
 //! `escape::ansible_literal`), so Ansible never evaluates Jinja in it.
 
 use super::linux::{LinuxArtifacts, NFTABLES_RULESET, SAMBA_FRAGMENT, SAMBA_SHARES, SSHD_DROP_IN, SYSCTL_FILE};
+use crate::document::Policy;
 use crate::escape::{ansible_literal, comment_text};
-use crate::policy::Policy;
 use std::fmt::Write;
 
 pub fn playbook(policy: &Policy, host: &str, artifacts: &LinuxArtifacts) -> String {

@@ -6,7 +6,7 @@
 //! applied: it goes to `review` with the reason (`evaluate`), and a
 //! reviewer's reject cannot push it to `enforce` (`review`).
 
-use crate::decision::Decision;
+use crate::document::Decision;
 use crate::escape::{samba_section_name, sshd_user_pattern};
 use crate::rule::RenderSpec;
 

@@ -8,9 +8,9 @@
 //! shell-quoted words. Ports and versions are numbers and catalog values.
 
 use super::expressible::{refusal, NOT_RENDERABLE};
-use crate::decision::Decision;
+use crate::document::Decision;
+use crate::document::Policy;
 use crate::escape::{comment_text, samba_section_name, shell_literal};
-use crate::policy::Policy;
 use crate::rule::{RenderSpec, Rule};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -100,7 +100,7 @@ pub fn render_stage(
     let mut sysctl: BTreeMap<String, (String, String)> = BTreeMap::new();
 
     // Held back because no file can carry the value: said where the artifacts are read.
-    for decision in policy.decisions_for(host).filter(|d| d.state == crate::decision::State::Review) {
+    for decision in policy.decisions_for(host).filter(|d| d.state == crate::document::State::Review) {
         if let Some(why) = decision.detail.get(NOT_RENDERABLE).and_then(|w| w.as_str()) {
             artifacts.refused.push(format!("{}: {why}", decision.rule));
         }

@@ -9,12 +9,13 @@ pub mod registry_file;
 pub mod windows;
 pub mod xccdf_tailoring;
 
-use crate::decision::State;
+use crate::document::Policy;
+use crate::document::State;
 use crate::escape::{file_name, markdown_text};
-use crate::policy::{write_atomically, Policy};
 use crate::rule::{Platform, Rule};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use temper_observation::atomic_file::write_atomically;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {

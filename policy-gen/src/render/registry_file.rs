@@ -4,8 +4,8 @@
 //! firewall need apply.ps1, and say so) and no rollback: apply.ps1 writes one.
 //! Values come from the catalog; observed strings appear only in comments.
 
+use crate::document::Policy;
 use crate::escape::comment_text;
-use crate::policy::Policy;
 use crate::rule::{RenderSpec, Rule};
 use std::fmt::Write;
 

@@ -4,9 +4,9 @@
 //! exactly what the run changed. Observed strings enter only as PowerShell
 //! single-quoted literals or sanitised comments.
 
-use crate::decision::{Decision, State};
+use crate::document::Policy;
+use crate::document::{Decision, State};
 use crate::escape::{comment_text, powershell_literal};
-use crate::policy::Policy;
 use crate::rule::{RenderSpec, Rule};
 use std::fmt::Write;
 

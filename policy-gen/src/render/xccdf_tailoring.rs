@@ -4,9 +4,9 @@
 //! `oscap xccdf eval --tailoring-file ... --profile <id>` then scans for
 //! everything else.
 
-use crate::decision::Decision;
+use crate::document::Decision;
+use crate::document::Policy;
 use crate::escape::{file_name, xml_text};
-use crate::policy::Policy;
 use crate::rule::Rule;
 use serde_json::json;
 use std::fmt::Write;

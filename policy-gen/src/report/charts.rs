@@ -6,12 +6,12 @@
 //! The colours are the charts' own (the page's CSS uses none of them), so a
 //! screenshot shows where the charts drew.
 
+use crate::document::CalendarCoverage;
+use crate::document::CategoryConvergence;
+use crate::document::SourceHealth;
 use chrono::{Duration, NaiveDate};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use temper_learner::calendar::CalendarCoverage;
-use temper_learner::convergence::CategoryConvergence;
-use temper_learner::source_health::SourceHealth;
 
 /// One colour per convergence category (ColorBrewer Dark2).
 pub const CATEGORY_COLOURS: [(&str, RGBColor); 6] = [

@@ -8,12 +8,12 @@ use super::wording::{
     coverage_line, gaps_text, overflow_line, references, scanner_only_lines, shown_with_evidence, stale_line,
     state_label, usage_counts, value_text, verdict_line, witness_assessment, witness_rows, Syntax, WitnessRow,
 };
-use crate::decision::{Decision, Scope, State, Usage};
+use crate::document::ConvergenceState;
+use crate::document::Policy;
+use crate::document::{Decision, Scope, State, Usage};
 use crate::escape::html_text as h;
-use crate::policy::Policy;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
-use temper_learner::convergence::ConvergenceState;
 
 /// Hosts drawn in the decision-mix chart and given their own charts; the
 /// tables list every host. Hosts that need attention are drawn first.

@@ -2,9 +2,9 @@
 //! what would be enforced, what is held back and why, and the evidence for
 //! every exception (who, what, how often, when).
 
-use crate::decision::{Decision, Scope, State, Usage};
+use crate::document::Policy;
+use crate::document::{Decision, Scope, State, Usage};
 use crate::escape::markdown_text as md;
-use crate::policy::Policy;
 use crate::report::wording::{
     coverage_line, gaps_text, overflow_line, references, scanner_only_lines, shown_with_evidence, stale_line,
     state_label, usage_counts, value_text, verdict_line, witness_assessment, witness_rows, Syntax, WitnessRow,
@@ -150,8 +150,8 @@ pub fn markdown(policy: &Policy) -> String {
                 md(&c.host),
                 c.category,
                 match c.state {
-                    temper_learner::convergence::ConvergenceState::Converged => "converged",
-                    temper_learner::convergence::ConvergenceState::StillLearning => "**still learning**",
+                    crate::document::ConvergenceState::Converged => "converged",
+                    crate::document::ConvergenceState::StillLearning => "**still learning**",
                 },
                 c.facts,
                 c.days_since_new,

@@ -1,7 +1,7 @@
 //! Wording both report formats share, as plain text: each format escapes it
 //! for its own syntax.
 
-use crate::decision::{Decision, Scope, State, Usage, Witness};
+use crate::document::{Decision, Scope, State, Usage, Witness};
 
 /// `CIS …`, `ComplianceAsCode …`, `STIG …` (CIS references name their benchmark already).
 pub fn references(references: &crate::rule::References) -> Vec<String> {
@@ -65,7 +65,7 @@ pub fn shown_with_evidence(d: &Decision) -> bool {
 }
 
 /// `Verdict: accepted by … on …, until …: reason`, or that there is none yet.
-pub fn verdict_line(verdict: Option<&crate::review::AppliedVerdict>, s: &Syntax) -> String {
+pub fn verdict_line(verdict: Option<&crate::document::AppliedVerdict>, s: &Syntax) -> String {
     match verdict {
         Some(v) => format!(
             "Verdict: {}ed by {} on {}{}{}: {}",
@@ -84,7 +84,7 @@ pub fn stale_line(days: i64) -> String {
     format!("Stale: the evidence was last seen {days} days before the window ended; the need may be gone")
 }
 
-pub fn coverage_line(c: &crate::decision::CoverageNote, s: &Syntax) -> String {
+pub fn coverage_line(c: &crate::document::CoverageNote, s: &Syntax) -> String {
     format!(
         "Coverage of {}: {:.1} days by {}{}, events lost on {} of {} days",
         (s.text)(&c.category),
@@ -172,7 +172,7 @@ pub fn scanner_only_lines(d: &Decision, s: &Syntax) -> Vec<String> {
 }
 
 /// A source's gaps as date ranges, or `none`.
-pub fn gaps_text(health: &temper_learner::source_health::SourceHealth) -> String {
+pub fn gaps_text(health: &crate::document::SourceHealth) -> String {
     let gaps: Vec<String> =
         health.gaps.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a} → {b}") }).collect();
     if gaps.is_empty() {

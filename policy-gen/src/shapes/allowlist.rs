@@ -7,8 +7,8 @@
 //! connections: a handshake dissected on 443 or a share opened over SMB
 //! proves the port is needed even where no connection source ran.
 
-use super::{Outcome, ShapeContext};
-use crate::decision::{State, Usage};
+use super::{Proposal, ShapeContext};
+use crate::document::{State, Usage};
 use crate::host_view::HostView;
 use crate::inbound_use::{inbound_use, InboundUse};
 use crate::rarity::assess_usages;
@@ -50,7 +50,7 @@ pub fn evaluate(
     usage: &UsageMatcher,
     host: &HostView,
     ctx: &ShapeContext<'_>,
-) -> Vec<Outcome> {
+) -> Vec<Proposal> {
     let mut facts_of_member: BTreeMap<String, Vec<&temper_learner::Fact>> = BTreeMap::new();
     // Uses that match but cannot be expressed as a member (a connection with
     // no known port, a logon with no user): an allowlist would block them.
@@ -78,35 +78,35 @@ pub fn evaluate(
         .filter(|(_, uses)| uses.iter().all(|u| u.state == State::Review))
         .map(|(m, _)| m.clone())
         .collect();
-    let mut outcome = Outcome::new(
+    let mut proposal = Proposal::new(
         Value::Array(list.iter().cloned().map(Value::String).collect()),
         format!(
             "allow exactly what was observed: {}",
             if list.is_empty() { "nothing".into() } else { list.join(", ") }
         ),
     );
-    outcome.usage_is_allowed = true;
-    outcome.usage = members.into_values().flatten().collect();
+    proposal.usage_is_allowed = true;
+    proposal.usage = members.into_values().flatten().collect();
     if !kept.is_empty() {
-        outcome.detail.insert("keep_list".into(), Value::Array(kept.into_iter().map(Value::String).collect()));
+        proposal.detail.insert("keep_list".into(), Value::Array(kept.into_iter().map(Value::String).collect()));
     }
     if !unplaceable.is_empty() {
-        outcome.hold_back = Some(format!(
+        proposal.hold_back = Some(format!(
             "uses that {} cannot express were observed, and it would block them: {}",
             rule.setting.name,
             unplaceable.join(", ")
         ));
     } else if list.is_empty() {
-        outcome.hold_back =
+        proposal.hold_back =
             Some(format!("nothing was observed for {}: enforcing it would allow nobody", rule.setting.name));
     } else if !rare.is_empty() {
-        outcome.hold_back = Some(format!(
+        proposal.hold_back = Some(format!(
             "{} seen too rarely to trust: {}",
             if rare.len() == 1 { "a member was" } else { "members were" },
             rare.join(", ")
         ));
     }
-    vec![outcome]
+    vec![proposal]
 }
 
 /// Ports sort numerically (`tcp/22` before `tcp/443`), names alphabetically.

@@ -6,16 +6,16 @@
 //! capped at the rule's `ceiling`: the strictest level that breaks nothing
 //! observed. With nothing observed at all, the target is proposed.
 
-use super::Outcome;
+use super::Proposal;
 use crate::host_view::{listener_port, HostView};
 use crate::rarity::assess_usages;
 use crate::rule::{Rule, ShapeSpec};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use temper_observation::{InventoryCategory, Negotiated};
 use temper_learner::{Fact, FactKey};
+use temper_observation::{InventoryCategory, Negotiated};
 
-pub fn evaluate(rule: &Rule, host: &HostView) -> Vec<Outcome> {
+pub fn evaluate(rule: &Rule, host: &HostView) -> Vec<Proposal> {
     let ShapeSpec::MinVersion { protocol, role, per_port, target, ceiling, ignore } = &rule.shape else {
         unreachable!("min_version::evaluate is only called for min_version rules")
     };
@@ -81,20 +81,20 @@ pub fn evaluate(rule: &Rule, host: &HostView) -> Vec<Outcome> {
                     low.version_str()
                 ),
             };
-            let mut outcome = Outcome::new(Value::String(proposed.version_str().into()), reason);
-            outcome.safe_value = lowest.map(|low| Value::String(low.min(ceiling).version_str().into()));
-            outcome.usage = breaking;
+            let mut proposal = Proposal::new(Value::String(proposed.version_str().into()), reason);
+            proposal.safe_value = lowest.map(|low| Value::String(low.min(ceiling).version_str().into()));
+            proposal.usage = breaking;
             if let Some(port) = port {
-                outcome.subject = Some(format!("port {port}"));
-                outcome.detail.insert("port".into(), port.into());
+                proposal.subject = Some(format!("port {port}"));
+                proposal.detail.insert("port".into(), port.into());
                 if let Some(listener) = host.listener(port) {
-                    outcome.watched_since = Some(listener.first_seen);
+                    proposal.watched_since = Some(listener.first_seen);
                     if let Some(process) = listener.attr_str("process") {
-                        outcome.detail.insert("process".into(), process.into());
+                        proposal.detail.insert("process".into(), process.into());
                     }
                 }
             }
-            outcome
+            proposal
         })
         .collect()
 }

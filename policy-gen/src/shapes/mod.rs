@@ -1,5 +1,5 @@
 //! The rule shapes of ARCHITECTURE.md §4. Each turns a rule and a host into
-//! outcomes: what it would set, and which observed uses that would break.
+//! proposals: what it would set, and which observed uses that would break.
 //! The evaluator then decides the state (enforce / exception / review /
 //! insufficient) the same way for every shape.
 
@@ -11,20 +11,21 @@ pub mod narrow_grants;
 pub mod remove_unused;
 pub mod setting_unless_used;
 
-use crate::decision::Usage;
+use crate::document::Usage;
 use crate::host_view::HostView;
 use crate::rule::{Rule, ShapeSpec};
 use serde_json::{Map, Value};
 
-/// What a shape found for one subject of a rule on one host.
-pub struct Outcome {
+/// What a shape proposes for one subject of a rule on one host (the
+/// evaluator decides its state; a reviewer's verdict is `review::Outcome`).
+pub struct Proposal {
     pub subject: Option<String>,
     /// The strict value proposed.
     pub value: Value,
     pub safe_value: Option<Value>,
     /// Uses the value would break (or, for allowlists, the members it keeps).
     pub usage: Vec<Usage>,
-    /// Allowlist outcomes list what is allowed, not what breaks.
+    /// Allowlist proposals list what is allowed, not what breaks.
     pub usage_is_allowed: bool,
     /// Why it can be enforced, in words, when nothing breaks.
     pub enforce_reason: String,
@@ -35,9 +36,9 @@ pub struct Outcome {
     pub detail: Map<String, Value>,
 }
 
-impl Outcome {
+impl Proposal {
     pub fn new(value: Value, enforce_reason: impl Into<String>) -> Self {
-        Outcome {
+        Proposal {
             subject: None,
             value,
             safe_value: None,
@@ -56,7 +57,7 @@ pub struct ShapeContext<'a> {
     pub keep_accounts: &'a [String],
 }
 
-pub fn evaluate_shape(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Outcome> {
+pub fn evaluate_shape(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Proposal> {
     match &rule.shape {
         ShapeSpec::MinVersion { .. } => min_version::evaluate(rule, host),
         ShapeSpec::DisableUnlessUsed { usage, present_means_used, served_by } => {
@@ -105,7 +106,7 @@ pub fn presence_usage(item: &temper_learner::InventoryRecord, fact: &str) -> Usa
     use temper_learner::time_buckets::utc;
     Usage {
         fact: fact.to_string(),
-        state: crate::decision::State::Exception,
+        state: crate::document::State::Exception,
         note: None,
         count: 1,
         first_seen: utc(item.first_seen),

@@ -13,18 +13,18 @@
 //! Microsoft recommends) needs nothing. Where no grants are known (Samba,
 //! older profiles), every used share is proposed.
 
-use super::Outcome;
+use super::Proposal;
 use crate::host_view::HostView;
 use crate::rarity::assess_usages;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use temper_observation::share_name::same_share;
 use temper_observation::share_grants::{from_attr, Grant, Rights};
+use temper_observation::share_name::same_share;
 
-use temper_observation::{Access, InventoryCategory, ShareProtocol};
 use temper_learner::{Dimension, FactKey, InventoryRecord};
+use temper_observation::{Access, InventoryCategory, ShareProtocol};
 
-pub fn evaluate(protocol: ShareProtocol, host: &HostView) -> Vec<Outcome> {
+pub fn evaluate(protocol: ShareProtocol, host: &HostView) -> Vec<Proposal> {
     host.inventory_of(InventoryCategory::Share)
         .filter(|share| match share.attr_str("protocol") {
             Some(p) => p == protocol.as_str(),
@@ -64,11 +64,11 @@ pub fn evaluate(protocol: ShareProtocol, host: &HostView) -> Vec<Outcome> {
             if let Some(grants) = &grants {
                 value["remove"] = json!(grants.broad.iter().map(placed).collect::<Vec<_>>());
             }
-            let mut outcome = Outcome::new(value, "a proposal, for a reviewer");
-            outcome.subject = Some(format!("share {}", share.name));
-            outcome.usage_is_allowed = true;
-            outcome.usage = assess_usages(&facts);
-            outcome.watched_since = Some(share.first_seen);
+            let mut proposal = Proposal::new(value, "a proposal, for a reviewer");
+            proposal.subject = Some(format!("share {}", share.name));
+            proposal.usage_is_allowed = true;
+            proposal.usage = assess_usages(&facts);
+            proposal.watched_since = Some(share.first_seen);
             let who = if users.is_empty() {
                 "grant only the groups that need it (no user names were recorded)".to_string()
             } else {
@@ -77,7 +77,7 @@ pub fn evaluate(protocol: ShareProtocol, host: &HostView) -> Vec<Outcome> {
                 format!("grant only {list}{partial}")
             };
             let how = if written { "with change rights (writes were seen)" } else { "read-only (no write or delete was seen)" };
-            outcome.hold_back = Some(match &grants {
+            proposal.hold_back = Some(match &grants {
                 None => format!(
                     "share grants are not in the inventory, so Temper cannot tell whether this narrows them: \
                      compare with the share and folder permissions and {who}, {how}"
@@ -96,9 +96,9 @@ pub fn evaluate(protocol: ShareProtocol, host: &HostView) -> Vec<Outcome> {
                 ),
             });
             if !share.attrs.is_empty() {
-                outcome.detail.insert("inventory".into(), Value::Object(share.attrs.clone()));
+                proposal.detail.insert("inventory".into(), Value::Object(share.attrs.clone()));
             }
-            Some(outcome)
+            Some(proposal)
         })
         .collect()
 }

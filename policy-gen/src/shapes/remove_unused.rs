@@ -10,8 +10,8 @@
 //! the service manager; an account by every fact whose user it is and every
 //! service that runs as it.
 
-use super::{presence_usage, Outcome, ShapeContext};
-use crate::decision::Usage;
+use super::{presence_usage, Proposal, ShapeContext};
+use crate::document::Usage;
 use crate::host_view::{unit_name, HostView};
 use crate::inbound_use::{listener_ports_of, uses_any_port};
 use crate::rarity::assess_usages;
@@ -19,10 +19,10 @@ use crate::rule::{Candidate, Rule, ShapeSpec};
 use crate::usage_matcher::UsageMatcher;
 use regex::Regex;
 use serde_json::Value;
+use temper_learner::{Dimension, Fact, FactKey, InventoryRecord};
 use temper_observation::normalize::bare_program_name;
 use temper_observation::share_name::same_share;
 use temper_observation::{InventoryCategory, Kind, Role, ServiceAction, ShareProtocol};
-use temper_learner::{Dimension, Fact, FactKey, InventoryRecord};
 
 /// Kernel module names use `-` and `_` interchangeably.
 fn module_name(name: &str) -> String {
@@ -59,7 +59,7 @@ fn fact_name(key: &FactKey) -> Option<String> {
     }
 }
 
-pub fn evaluate(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Outcome> {
+pub fn evaluate(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Proposal> {
     let ShapeSpec::RemoveUnused {
         inventory,
         item: item_noun,
@@ -142,15 +142,15 @@ pub fn evaluate(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Out
                     }
                 }
             }
-            let mut outcome = Outcome::new(Value::String(name.clone()), format!("{noun} {name} was never {never}"));
-            outcome.subject = Some(format!("{noun} {name}"));
-            outcome.usage = uses;
+            let mut proposal = Proposal::new(Value::String(name.clone()), format!("{noun} {name} was never {never}"));
+            proposal.subject = Some(format!("{noun} {name}"));
+            proposal.usage = uses;
             if let Some(item) = item {
                 if *inventory != Some(InventoryCategory::Module) {
-                    outcome.watched_since = Some(item.first_seen);
+                    proposal.watched_since = Some(item.first_seen);
                 }
                 if !item.attrs.is_empty() {
-                    outcome.detail.insert("inventory".into(), Value::Object(item.attrs.clone()));
+                    proposal.detail.insert("inventory".into(), Value::Object(item.attrs.clone()));
                 }
             }
             if let Some(candidate) = candidate {
@@ -158,12 +158,12 @@ pub fn evaluate(rule: &Rule, host: &HostView, ctx: &ShapeContext<'_>) -> Vec<Out
                 if *inventory == Some(InventoryCategory::Module) {
                     refs["cac"] = format!("kernel_module_{}_disabled", candidate.name).into();
                 }
-                outcome.detail.insert("references".into(), refs);
+                proposal.detail.insert("references".into(), refs);
             }
             if !ports.is_empty() {
-                outcome.detail.insert("ports".into(), ports.iter().copied().collect());
+                proposal.detail.insert("ports".into(), ports.iter().copied().collect());
             }
-            outcome
+            proposal
         })
         .collect()
 }

@@ -3,16 +3,16 @@
 //! `disable_unless_used`; it differs in what it renders — a value of a
 //! setting rather than a feature switched off — and in how it reads.
 
-use super::Outcome;
-use crate::decision::Usage;
+use super::Proposal;
+use crate::document::Usage;
 use crate::rule::Rule;
 use serde_json::Value;
 
-pub fn evaluate(rule: &Rule, usage: Vec<Usage>) -> Vec<Outcome> {
-    let mut outcome = Outcome::new(
+pub fn evaluate(rule: &Rule, usage: Vec<Usage>) -> Vec<Proposal> {
+    let mut proposal = Proposal::new(
         Value::String(rule.setting.value.clone()),
         format!("no use that {} = {} would break was observed", rule.setting.name, rule.setting.value),
     );
-    outcome.usage = usage;
-    vec![outcome]
+    proposal.usage = usage;
+    vec![proposal]
 }

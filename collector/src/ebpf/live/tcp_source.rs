@@ -7,8 +7,8 @@ use super::listeners::Listeners;
 use super::program::load_tp_btf;
 use super::ring_reader::{RingReader, OUTLET_WAIT};
 use crate::ebpf::tcp_event::parse_tcp_event;
-use crate::sink::Sink;
 use crate::observation::ProcessRef;
+use crate::sink::Sink;
 use aya::{Btf, Ebpf};
 use std::sync::atomic::AtomicBool;
 

@@ -48,9 +48,7 @@ pub fn detect(data: &[u8]) -> bool {
             // The called name is first-level encoded: a length byte of 32, then 32 letters (RFC 1002 4.1.1, 4.3.2).
             SESSION_REQUEST => return data.get(at + HEADER_LEN) == Some(&0x20),
             // Error codes 0x80..=0x8F (RFC 1002 4.3.4).
-            NEGATIVE_RESPONSE => {
-                return len == 1 && data.get(at + HEADER_LEN).is_some_and(|code| code & 0xF0 == 0x80)
-            }
+            NEGATIVE_RESPONSE => return len == 1 && data.get(at + HEADER_LEN).is_some_and(|code| code & 0xF0 == 0x80),
             POSITIVE_RESPONSE | KEEPALIVE if len == 0 => {
                 positive_response |= header[0] == POSITIVE_RESPONSE;
                 at += HEADER_LEN;

@@ -187,7 +187,11 @@ pub fn negotiate_response(block: &Smb1Block) -> Option<NegotiateResponse> {
     let signing_required = security_mode
         .filter(|_| block.word_count() == SMB1_NT_LM_NEGOTIATE_WORDS)
         .map(|mode| mode & SMB1_NEGOTIATE_SECURITY_SIGNATURES_REQUIRED != 0);
-    Some(NegotiateResponse { dialect_index: (index != SMB1_NO_DIALECT).then_some(index), security_mode, signing_required })
+    Some(NegotiateResponse {
+        dialect_index: (index != SMB1_NO_DIALECT).then_some(index),
+        security_mode,
+        signing_required,
+    })
 }
 
 /// What a SESSION_SETUP_ANDX request carries: a security blob (extended security, MS-SMB
@@ -271,7 +275,11 @@ mod tests {
         // Index 0, challenge/response passwords, signatures neither enabled nor required.
         assert_eq!(
             negotiate_response(&block),
-            Some(NegotiateResponse { dialect_index: Some(0), security_mode: Some(0x03), signing_required: Some(false) })
+            Some(NegotiateResponse {
+                dialect_index: Some(0),
+                security_mode: Some(0x03),
+                signing_required: Some(false)
+            })
         );
     }
 

@@ -484,10 +484,7 @@ fn smb1_negotiate_with_signing_mode() {
         let mut d = SmbDissector::new();
         let found = run(
             &mut d,
-            &[
-                (TO_SERVER, smb1_negotiate_request(&CLASSIC_DIALECTS)),
-                (TO_CLIENT, smb1_negotiate_response(5, mode)),
-            ],
+            &[(TO_SERVER, smb1_negotiate_request(&CLASSIC_DIALECTS)), (TO_CLIENT, smb1_negotiate_response(5, mode))],
         );
         assert_eq!(found, vec![dialect(SmbDialect::Smb1, Some(required))]);
     }
@@ -714,8 +711,7 @@ fn smb2_session_setup_with_ntlmssp() {
         flags: 0x6288_8215,
     });
     // Wrapped as SPNEGO negTokenResp responseToken (RFC 4178 4.2.2); lengths are only decoration here.
-    let mut blob =
-        vec![0xa1, 0x82, 0x01, 0x90, 0x30, 0x82, 0x01, 0x8c, 0xa2, 0x82, 0x01, 0x88, 0x04, 0x82, 0x01, 0x84];
+    let mut blob = vec![0xa1, 0x82, 0x01, 0x90, 0x30, 0x82, 0x01, 0x8c, 0xa2, 0x82, 0x01, 0x88, 0x04, 0x82, 0x01, 0x84];
     blob.extend(message);
     let found = run(&mut SmbDissector::new(), &[(TO_SERVER, smb2_session_setup(&blob))]);
     assert_eq!(
@@ -743,13 +739,11 @@ fn smb2_tree_connect_then_creates() {
             &[
                 (
                     TO_SERVER,
-                    Smb2::request(SMB2_TREE_CONNECT, 5, 0)
-                        .build(&smb2_tree_connect_body(r"\\fs01\IPC$", extension)),
+                    Smb2::request(SMB2_TREE_CONNECT, 5, 0).build(&smb2_tree_connect_body(r"\\fs01\IPC$", extension)),
                 ),
                 (
                     TO_SERVER,
-                    Smb2::request(SMB2_TREE_CONNECT, 6, 0)
-                        .build(&smb2_tree_connect_body(r"\\fs01\data", extension)),
+                    Smb2::request(SMB2_TREE_CONNECT, 6, 0).build(&smb2_tree_connect_body(r"\\fs01\data", extension)),
                 ),
                 (TO_CLIENT, smb2_tree_connect_response(6, 9, STATUS_SUCCESS)),
                 (TO_CLIENT, smb2_tree_connect_response(5, 1, STATUS_PENDING)),
@@ -820,11 +814,8 @@ fn smb2_compounds() {
         ],
     );
     // CREATE + related CREATE (ids 0xFF.. inherit the first's tree) + unrelated CREATE on an unknown tree.
-    let related = Smb2 {
-        flags: SMB2_FLAGS_RELATED_OPERATIONS,
-        session_id: u64::MAX,
-        ..Smb2::request(SMB2_CREATE, 11, u32::MAX)
-    };
+    let related =
+        Smb2 { flags: SMB2_FLAGS_RELATED_OPERATIONS, session_id: u64::MAX, ..Smb2::request(SMB2_CREATE, 11, u32::MAX) };
     let message = compound(&[
         smb2_create(4, "one.txt", READ),
         related.build(&smb2_create_body("two.txt", READ_WRITE)),
@@ -878,8 +869,7 @@ fn per_flow_state_is_bounded() {
     assert!(d.pending_trees.len() <= MAX_ENTRIES);
     assert!(d.trees.len() <= MAX_ENTRIES);
     // The newest tree is still known; the oldest was forgotten.
-    let found =
-        run(&mut d, &[(TO_SERVER, smb2_create(2998, "new", READ)), (TO_SERVER, smb2_create(0, "old", READ))]);
+    let found = run(&mut d, &[(TO_SERVER, smb2_create(2998, "new", READ)), (TO_SERVER, smb2_create(0, "old", READ))]);
     assert_eq!(
         found,
         vec![create(Some(r"\\fs\share2998"), "new", SmbAccess::Read), create(None, "old", SmbAccess::Read)]
@@ -918,7 +908,6 @@ fn fixture_stream() -> Vec<Vec<u8>> {
         compound(&[smb2_create(1, "a", READ), smb2_create(1, "b", DELETE)]),
     ]
 }
-
 
 /// Built messages for the dissector contract's tests (`registry`), beside
 /// the real sessions there: requests from the client, responses from the server.

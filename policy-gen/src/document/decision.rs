@@ -1,48 +1,11 @@
 //! Decisions: what a policy says about one rule on one host (and subject),
-//! with the reason and the evidence (ARCHITECTURE.md §4).
+//! with the reason and the evidence (docs/policy-format.md).
 
+use super::state::{Scope, State};
 use crate::rule::{Platform, References};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-
-/// Only `Enforce` is enforced; the other three hold the setting back until a
-/// reviewer's verdict says otherwise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    /// Nothing observed would break: apply the setting.
-    Enforce,
-    /// In use: hold the setting back, with the evidence.
-    Exception,
-    /// Seen too rarely to trust (it may be an attacker, not a need): a human decides.
-    Review,
-    /// Not watched long enough, or the source was off or losing events.
-    Insufficient,
-}
-
-impl State {
-    pub const ALL: [State; 4] = [State::Enforce, State::Exception, State::Review, State::Insufficient];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Enforce => "enforce",
-            State::Exception => "exception",
-            State::Review => "review",
-            State::Insufficient => "insufficient",
-        }
-    }
-}
-
-/// Where the decision's setting takes effect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    /// On the host itself: rendered into its artifacts.
-    Host,
-    /// On the domain controllers: a recommendation for them, with this host's evidence.
-    DomainControllers,
-}
 
 /// Someone or something behind a use, with counts and first/last seen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,7 +36,7 @@ pub struct Usage {
     pub days: usize,
     /// It recurs weekly or monthly (every gap between the days it was seen is one period).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub period: Option<temper_learner::calendar::Period>,
+    pub period: Option<super::learned::Period>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub peers: Vec<Witness>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -87,7 +50,8 @@ pub struct Usage {
     pub evidence_exact: bool,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub undercount: u64,
-    /// The fact itself and its hour-of-week histogram, for quarantine (not serialised).
+    /// The fact itself and its hour-of-week histogram: working state for
+    /// quarantine, never written (the document does not carry learner types).
     #[serde(skip)]
     pub key: Option<temper_learner::FactKey>,
     #[serde(skip)]
@@ -138,7 +102,7 @@ pub struct Decision {
     pub detail: Map<String, Value>,
     /// A reviewer's verdict from the review file, as applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verdict: Option<crate::review::AppliedVerdict>,
+    pub verdict: Option<super::verdict::AppliedVerdict>,
     /// An exception whose evidence was last seen this many days before the end of the window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stale_days: Option<i64>,

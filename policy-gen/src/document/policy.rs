@@ -2,13 +2,17 @@
 //! naming the profile it was learned from, its parameters, and every
 //! decision with its evidence.
 
-use crate::decision::{Decision, State};
+use super::decision::Decision;
+use super::state::State;
+use super::learned::{CalendarCoverage, CategoryConvergence, FleetOutlier, SourceHealth};
+use super::scanner_suspect::ScannerSuspect;
 use crate::rule::Platform;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use temper_observation::atomic_file::write_atomically;
 
 pub const POLICY_FORMAT: &str = "temper-policy";
 pub const POLICY_VERSION: u32 = 1;
@@ -60,19 +64,19 @@ pub struct Policy {
     pub not_applicable: Vec<NotApplicable>,
     /// Facts only a few hosts of their platform use: fix the host, not the fleet's policy.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fleet_outliers: Vec<temper_learner::fleet::FleetOutlier>,
+    pub fleet_outliers: Vec<FleetOutlier>,
     /// Untagged peers that behaved like scanners: tag them in the peers file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub scanner_suspects: Vec<crate::peers::ScannerSuspect>,
+    pub scanner_suspects: Vec<ScannerSuspect>,
     /// Per host and source: days watched, gaps, days with losses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub health: Vec<temper_learner::source_health::SourceHealth>,
+    pub health: Vec<SourceHealth>,
     /// Calendar coverage per host, in its time zone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub calendar: Vec<temper_learner::calendar::CalendarCoverage>,
+    pub calendar: Vec<CalendarCoverage>,
     /// Convergence per host and category, when it was assessed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub convergence: Vec<temper_learner::convergence::CategoryConvergence>,
+    pub convergence: Vec<CategoryConvergence>,
     /// The review file whose verdicts were applied, and what the reviewer should know.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<ReviewApplied>,
@@ -143,19 +147,4 @@ impl Policy {
     pub fn decisions_for<'a>(&'a self, host: &'a str) -> impl Iterator<Item = &'a Decision> + 'a {
         self.decisions.iter().filter(move |d| d.host == host)
     }
-}
-
-/// Writes `bytes` to a temporary sibling and renames it over `path`, so a
-/// reader never sees half a file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension(format!(
-        "{}.tmp{}",
-        path.extension().and_then(|e| e.to_str()).unwrap_or(""),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }
