@@ -12,6 +12,6 @@ pub mod wire;
 pub use temper_observation::observation::*;
 pub use temper_observation::versions::*;
 pub use temper_observation::{
-    atomic_file, inventory, jsonl, normalize, observation, redact, share_name, sink, versions,
+    atomic_file, inventory, jsonl, normalize, observation, redact, share_name, sink, source, versions,
 };
 pub use temper_observation::{InventoryCategory, InventoryItem};

@@ -17,6 +17,7 @@ use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TryS
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use temper_observation::sink::Sink;
+use temper_observation::source::{Source, StartError};
 use temper_observation::{Coverage, Event, Observation};
 
 /// Observations waiting between the sources and the aggregator. The
@@ -103,7 +104,8 @@ impl SourceHandle {
     }
 }
 
-struct Source {
+/// A registered source as the loop accounts for it.
+struct Registered {
     spec: SourceSpec,
     counters: Arc<Counters>,
     sent_before: u64,
@@ -145,12 +147,23 @@ pub fn read_status(profile: &Path) -> std::io::Result<ObserveStatus> {
     serde_json::from_str(&text).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
+/// How often the stop request and the deadline are looked at.
+const STOP_POLL: Duration = Duration::from_millis(200);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ObserveError {
+    #[error("the {name} source could not start: {error}")]
+    Start { name: String, error: StartError },
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+}
+
 pub struct Observer {
     profile: Profile,
     aggregator: Aggregator,
     tx: SyncSender<Observation>,
     rx: Receiver<Observation>,
-    sources: Vec<Source>,
+    sources: Vec<Registered>,
     flush_every: Duration,
     resident_bytes: fn() -> Option<u64>,
 }
@@ -181,8 +194,60 @@ impl Observer {
     /// Registers a source; it covers its categories from now on.
     pub fn source(&mut self, spec: SourceSpec) -> SourceHandle {
         let counters = Arc::new(Counters::default());
-        self.sources.push(Source { spec, counters: counters.clone(), sent_before: 0, lost_before: 0 });
+        self.sources.push(Registered { spec, counters: counters.clone(), sent_before: 0, lost_before: 0 });
         SourceHandle { tx: self.tx.clone(), counters }
+    }
+
+    /// Observes `host` with `sources` until `stop` is set or `deadline`
+    /// passes, the same way on every platform: each source is registered
+    /// with the categories it attests, all are started before the first
+    /// flush (one that cannot start fails here, before anything is written),
+    /// and at the end they stop first, in order, so that the last flush holds
+    /// everything they handed over. `started` runs once every source is up.
+    pub fn observe(
+        mut self,
+        host: &str,
+        sources: Vec<Box<dyn Source>>,
+        stop: &AtomicBool,
+        deadline: Option<Instant>,
+        started: impl FnOnce(),
+    ) -> Result<ObserveStatus, ObserveError> {
+        let sinks: Vec<Arc<dyn Sink>> = sources
+            .iter()
+            .map(|s| {
+                let spec = SourceSpec {
+                    name: s.name().to_string(),
+                    source: s.source().to_string(),
+                    host: host.to_string(),
+                    categories: s.attests(),
+                };
+                Arc::new(self.source(spec)) as Arc<dyn Sink>
+            })
+            .collect();
+        let mut running = Vec::new();
+        for (source, sink) in sources.into_iter().zip(sinks) {
+            let name = source.name().to_string();
+            running.push(source.start(sink).map_err(|error| ObserveError::Start { name, error })?);
+        }
+        started();
+        let flush_now = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
+                    std::thread::sleep(STOP_POLL);
+                }
+                for source in running {
+                    let name = source.name().to_string();
+                    source.stop();
+                    tracing::info!("stopped the {name} source");
+                }
+                flush_now.store(true, Ordering::Relaxed);
+            });
+            let result = self.run(&flush_now);
+            // The loop only ends early on an error: release the sources either way.
+            stop.store(true, Ordering::Relaxed);
+            result.map_err(ObserveError::from)
+        })
     }
 
     /// Aggregates until `stop` is set (or every source is gone), flushing

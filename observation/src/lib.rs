@@ -15,6 +15,7 @@ pub mod redact;
 pub mod share_grants;
 pub mod share_name;
 pub mod sink;
+pub mod source;
 pub mod versions;
 
 pub use inventory::{InventoryCategory, InventoryItem};

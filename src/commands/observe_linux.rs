@@ -1,25 +1,22 @@
 //! The Linux observer's wiring: refuse clearly without privileges or
-//! kernel BTF, start every source on its own thread into the observe loop
-//! (eBPF program starts and TCP connections, handshakes and UDP flows from
-//! the TC classifier, sshd/sudo logons, the inventory at start and hourly), and stop them in order on SIGINT,
-//! SIGTERM or the end of `--duration`, so the last flush holds everything.
+//! kernel BTF, load the kernel sources, find the logs, say what is and is
+//! not watched, and hand every source to the observe loop, which runs them
+//! until SIGINT, SIGTERM or the end of `--duration`. Each source says itself
+//! what it attests.
 
 use crate::commands::observe::ObserveSettings;
 use crate::exit::{fail, NOT_PERMITTED};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use temper_collector::ebpf::live::{kernel_btf, EbpfError, ExecSource, FlowSource, TcHook, TcpSource, FLOW_CATEGORIES};
-use temper_collector::linux::log_follower::{LogKind, LogSource};
-use temper_collector::linux::read_inventory;
+use std::time::Instant;
+use temper_collector::ebpf::live::{kernel_btf, EbpfError, ExecSource, FlowSource, TcHook, TcpSource};
+use temper_collector::linux::inventory_source::InventorySource;
+use temper_collector::linux::log_follower::{LogFollower, LogKind, LogSource};
 use temper_collector::linux::samba_audit;
-use temper_collector::sink::Sink;
-use temper_learner::observer::{Observer, SourceSpec};
+use temper_collector::source::Source;
+use temper_learner::observer::{ObserveError, Observer};
 
 /// Set by SIGINT or SIGTERM.
 static SIGNALLED: AtomicBool = AtomicBool::new(false);
-const POLL: Duration = Duration::from_millis(200);
-const INVENTORY_EVERY: Duration = Duration::from_secs(3600);
 
 extern "C" fn on_signal(_: libc::c_int) {
     SIGNALLED.store(true, Ordering::Relaxed);
@@ -39,8 +36,6 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
     };
     let btf = kernel_btf().map_err(refused)?;
     let exec = ExecSource::load(&btf, host.clone(), settings.ring_buffer).map_err(refused)?.skip_own_children();
-    let tcp = TcpSource::load(&btf, host.clone(), settings.ring_buffer).map_err(refused)?;
-    drop(btf);
     let flow = match &settings.packets {
         Some(packets) => {
             let hook = TcHook::for_this_kernel(packets.force_clsact);
@@ -48,50 +43,36 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let tcp =
+        TcpSource::load(&btf, host.clone(), settings.ring_buffer).map_err(refused)?.with_udp_watched(flow.is_some());
+    drop(btf);
     // Loading parsed the kernel's BTF (megabytes, now freed): give that memory back.
     #[cfg(target_env = "gnu")]
     // SAFETY: malloc_trim only releases free heap memory; no pointer is invalidated.
     unsafe {
         libc::malloc_trim(0);
     }
-    let auth = settings.auth_log.clone().map(LogSource::File).or_else(LogSource::detect);
-    let samba = samba_audit_source(settings);
+    let logons = settings.auth_log.clone().map(LogSource::File).or_else(LogSource::detect).map(|log| LogFollower {
+        log,
+        kind: LogKind::Logons,
+        host: host.clone(),
+        samba_configured: false,
+    });
+    let samba = samba_audit::follower(&host, settings.samba_audit_log.clone());
     if let Some(dir) = settings.profile.parent() {
         create_private_dir(dir)?;
     }
 
-    let mut observer = Observer::open(&settings.profile, settings.flush)?.with_resident_bytes(resident_bytes);
-    let mut source = |name: &str, source: &str, categories: &[&str]| -> Arc<dyn Sink> {
-        let categories = categories.iter().map(|c| c.to_string()).collect();
-        Arc::new(observer.source(SourceSpec {
-            name: name.into(),
-            source: source.into(),
-            host: host.clone(),
-            categories,
-        }))
-    };
-    let exec_sink = source("exec", "ebpf", &["exec", "script"]);
-    // Connections are attested only with UDP flows watched too: TCP alone
-    // cannot say a port was unused.
-    let tcp_sink = source("tcp", "ebpf", if flow.is_some() { &["connection"] } else { &[] });
-    let flow_sink = flow.as_ref().map(|_| source("packets", "ebpf", FLOW_CATEGORIES));
-    let auth_sink = auth.as_ref().map(|_| source("logons", "journal", &["logon"]));
-    // Shares are attested only while Samba writes Temper's audit lines.
-    let samba_sink = samba
-        .as_ref()
-        .map(|(_, configured)| source("samba-audit", "journal", if *configured { &["share"] } else { &[] }));
-    let inventory_sink = source("inventory", "inventory", &[]);
-
     println!("observing {host} into {}", settings.profile.display());
     println!("  program starts and scripts (eBPF exec), TCP accepts and connects (eBPF)");
-    match &auth {
+    match logons.as_ref().map(|l| &l.log) {
         Some(LogSource::Journal) => println!("  sshd and sudo logons from the journal"),
         Some(LogSource::File(path)) => println!("  sshd and sudo logons from {}", path.display()),
         None => println!("  no journal or auth log found: logons are not observed (--auth-log FILE)"),
     }
     match &samba {
-        Some((_, true)) => println!("  Samba share use from full_audit"),
-        Some((_, false)) => println!(
+        Some(samba) if samba.samba_configured => println!("  Samba share use from full_audit"),
+        Some(_) => println!(
             "  Samba shares are not observed: add to smb.conf [global] (then `smbcontrol smbd reload-config`):\n{}",
             samba_audit::SMB_CONF_LINES.lines().map(|l| format!("      {l}")).collect::<Vec<_>>().join("\n")
         ),
@@ -110,72 +91,19 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
     }
     println!("SIGINT or SIGTERM stops after writing what was seen");
 
-    let stop_sources = AtomicBool::new(false);
-    let flush_now = AtomicBool::new(false);
+    let mut sources: Vec<Box<dyn Source>> =
+        vec![Box::new(exec), Box::new(tcp), Box::new(InventorySource { host: host.clone() })];
+    sources.extend(flow.map(|f| Box::new(f) as Box<dyn Source>));
+    sources.extend(logons.map(|l| Box::new(l) as Box<dyn Source>));
+    sources.extend(samba.map(|s| Box::new(s) as Box<dyn Source>));
+    let observer = Observer::open(&settings.profile, settings.flush)?.with_resident_bytes(resident_bytes);
     let deadline = settings.duration.map(|d| Instant::now() + d);
-    std::thread::scope(|scope| {
-        let (stop, host) = (&stop_sources, &host);
-        let mut threads = vec![
-            scope.spawn(move || exec.run(stop, &*exec_sink)),
-            scope.spawn(move || tcp.run(stop, &*tcp_sink)),
-            scope.spawn(move || {
-                let mut last = None::<Instant>;
-                while !stop.load(Ordering::Relaxed) {
-                    if last.is_none_or(|t| t.elapsed() >= INVENTORY_EVERY) {
-                        inventory_sink.send(read_inventory(host));
-                        last = Some(Instant::now());
-                    }
-                    std::thread::sleep(POLL);
-                }
-            }),
-        ];
-        if let (Some(flow), Some(sink)) = (flow, flow_sink) {
-            threads.push(scope.spawn(move || flow.run(stop, &*sink)));
-        }
-        if let (Some(auth), Some(sink)) = (auth, auth_sink) {
-            threads.push(scope.spawn(move || {
-                if let Err(e) = auth.follow(LogKind::Logons, host, stop, &*sink) {
-                    tracing::error!("the logon source stopped: {e}");
-                }
-            }));
-        }
-        if let (Some((samba, _)), Some(sink)) = (samba, samba_sink) {
-            threads.push(scope.spawn(move || {
-                if let Err(e) = samba.follow(LogKind::SambaAudit, host, stop, &*sink) {
-                    tracing::error!("the Samba audit source stopped: {e}");
-                }
-            }));
-        }
-        scope.spawn(|| {
-            while !SIGNALLED.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
-                std::thread::sleep(POLL);
-            }
-            stop_sources.store(true, Ordering::Relaxed);
-            for thread in threads {
-                let _ = thread.join();
-            }
-            flush_now.store(true, Ordering::Relaxed);
-        });
-        let status = observer.run(&flush_now);
-        // The loop only ends early on an error: release the sources either way.
-        SIGNALLED.store(true, Ordering::Relaxed);
-        let status = status?;
-        println!("stopped after {} flushes, {} observations written", status.flushes, status.observations_written);
-        Ok(())
-    })
-}
-
-/// Where Samba audit lines come from, and whether smb.conf asks for
-/// Temper's (only then is share use attested). `None`: no Samba here.
-fn samba_audit_source(settings: &ObserveSettings) -> Option<(LogSource, bool)> {
-    let testparm = std::process::Command::new("testparm").args(["-s", "--suppress-prompt"]).output().ok()?;
-    let config = String::from_utf8_lossy(&testparm.stdout);
-    let configured = config.lines().any(|l| {
-        let l = l.trim();
-        l.starts_with("full_audit:prefix") && l.contains(samba_audit::PREFIX)
-    });
-    let source = settings.samba_audit_log.clone().map(LogSource::File).or_else(LogSource::journal)?;
-    Some((source, configured))
+    let status = observer.observe(&host, sources, &SIGNALLED, deadline, || {}).map_err(|e| match e {
+        ObserveError::Profile(e) => anyhow::Error::from(e),
+        start => anyhow::Error::from(start),
+    })?;
+    println!("stopped after {} flushes, {} observations written", status.flushes, status.observations_written);
+    Ok(())
 }
 
 pub(crate) fn host_name() -> String {

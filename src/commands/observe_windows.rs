@@ -5,20 +5,15 @@
 use crate::commands::observe::ObserveSettings;
 use crate::exit::{fail, NOT_PERMITTED};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+use temper_collector::source::Source;
 use temper_collector::windows::host_state::WindowsHostState;
-use temper_collector::windows::live::{
-    self, EtwSource, EventLogSource, InventorySource, LiveError, PacketSource, Sink, SourceThread, ETW_CATEGORIES,
-    PACKET_CATEGORIES,
-};
+use temper_collector::windows::live::{self, EtwSource, EventLogSource, InventorySource, LiveError, PacketSource};
 use temper_collector::windows::port_filter::PortFilter;
-use temper_learner::observer::{Observer, SourceSpec};
+use temper_learner::observer::{ObserveError, Observer};
 use windows::core::BOOL;
 use windows::Win32::System::Console::SetConsoleCtrlHandler;
 
-/// How often the stop request and the duration are looked at.
-const POLL: Duration = Duration::from_millis(200);
 /// Where RDP listens unless the registry says otherwise.
 const RDP_DEFAULT_PORT: u16 = 3389;
 
@@ -63,58 +58,29 @@ pub fn run(
     let host = host_name(&state);
     report_audit_gaps(&state, say);
 
-    let mut observer = Observer::open(&settings.profile, settings.flush)?.with_resident_bytes(live::resident_bytes);
     let rdp_port = state.rdp_port.unwrap_or(RDP_DEFAULT_PORT);
-    let mut source = |name: &str, source: &str, categories: Vec<String>| -> Arc<dyn Sink> {
-        let spec = SourceSpec { name: name.into(), source: source.into(), host: host.clone(), categories };
-        Arc::new(observer.source(spec))
-    };
-    let strings = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    // A source that fails to start fails the command before the first flush,
-    // so no coverage is ever recorded for it.
-    let inventory_sink = source("inventory", "inventory", Vec::new());
-    let event_log_sink = source("eventlog", "etw", state.event_log_categories());
-    let etw_sink = source("etw", "etw", strings(ETW_CATEGORIES));
-    let packet_sink = settings.packets.then(|| source("packets", "wire", strings(PACKET_CATEGORIES)));
-    let mut sources: Vec<SourceThread> = Vec::new();
     let ports = PortFilter::new(state.listeners.iter().map(|l| l.port));
-    sources.push(InventorySource { host: host.clone(), first: state }.start(inventory_sink)?);
-    sources.push(
-        EventLogSource {
-            host: host.clone(),
-            rdp_port,
-            state_dir: settings.state_dir.clone(),
-            save_every: settings.flush,
-        }
-        .start(event_log_sink)?,
-    );
-    sources.push(EtwSource { host: host.clone(), rdp_port }.start(etw_sink)?);
-    if let Some(sink) = packet_sink {
-        sources.push(PacketSource { host: host.clone(), ports }.start(sink)?);
+    let event_log = EventLogSource {
+        host: host.clone(),
+        rdp_port,
+        state_dir: settings.state_dir.clone(),
+        save_every: settings.flush,
+        attests: state.event_log_categories(),
+    };
+    let mut sources: Vec<Box<dyn Source>> = vec![
+        Box::new(InventorySource { host: host.clone(), first: state }),
+        Box::new(event_log),
+        Box::new(EtwSource { host: host.clone(), rdp_port }),
+    ];
+    if settings.packets {
+        sources.push(Box::new(PacketSource { host: host.clone(), ports }));
     }
+    let observer = Observer::open(&settings.profile, settings.flush)?.with_resident_bytes(live::resident_bytes);
     tracing::info!("observing {host} into {}", settings.profile.display());
-    started();
-
-    // Sources stop first, so everything they handed over (and bookmarked)
-    // is in the channel when the observe loop makes its last flush.
-    let flush_now = AtomicBool::new(false);
     let deadline = settings.duration.map(|d| Instant::now() + d);
-    std::thread::scope(|scope| {
-        scope.spawn(|| {
-            while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
-                std::thread::sleep(POLL);
-            }
-            for source in sources {
-                let name = source.name().to_string();
-                source.stop();
-                tracing::info!("stopped the {name} source");
-            }
-            flush_now.store(true, Ordering::Relaxed);
-        });
-        let result = observer.run(&flush_now);
-        // The loop only ends early on an error: release the stopper either way.
-        stop.store(true, Ordering::Relaxed);
-        result.map_err(anyhow::Error::from)
+    observer.observe(&host, sources, stop, deadline, started).map_err(|e| match e {
+        ObserveError::Profile(e) => anyhow::Error::from(e),
+        start => anyhow::Error::from(start),
     })
 }
 

@@ -8,12 +8,14 @@ use super::auth_log::{parse_auth_message, split_syslog, Program};
 use super::samba_audit::parse_audit_line;
 use crate::observation::Observation;
 use crate::sink::Sink;
+use crate::source::{Running, Source, StartError};
 use chrono::{DateTime, Utc};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Where messages are read from.
@@ -75,6 +77,45 @@ impl LogSource {
             LogSource::Journal => follow_journal(kind, host, stop, sink),
             LogSource::File(path) => follow_file(path, kind, host, stop, sink),
         }
+    }
+}
+
+/// A log followed as a live source: sshd and sudo logons, or Samba's audit lines.
+pub struct LogFollower {
+    pub log: LogSource,
+    pub kind: LogKind,
+    pub host: String,
+    /// Samba's lines attest shares only while smb.conf asks for Temper's prefix.
+    pub samba_configured: bool,
+}
+
+impl Source for LogFollower {
+    fn name(&self) -> &str {
+        match self.kind {
+            LogKind::Logons => "logons",
+            LogKind::SambaAudit => "samba-audit",
+        }
+    }
+
+    fn source(&self) -> &'static str {
+        "journal"
+    }
+
+    fn attests(&self) -> Vec<String> {
+        match self.kind {
+            LogKind::Logons => vec!["logon".into()],
+            LogKind::SambaAudit if self.samba_configured => vec!["share".into()],
+            LogKind::SambaAudit => Vec::new(),
+        }
+    }
+
+    fn start(self: Box<Self>, sink: Arc<dyn Sink>) -> Result<Running, StartError> {
+        let name = self.name().to_string();
+        Running::spawn(&name.clone(), move |stop| {
+            if let Err(e) = self.log.follow(self.kind, &self.host, stop.flag(), &*sink) {
+                tracing::error!("the {name} source stopped: {e}");
+            }
+        })
     }
 }
 

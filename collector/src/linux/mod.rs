@@ -8,6 +8,8 @@ pub mod auth_log;
 pub mod installed_programs;
 #[cfg(target_os = "linux")]
 pub mod interfaces;
+#[cfg(target_os = "linux")]
+pub mod inventory_source;
 pub mod kernel_modules;
 #[cfg(target_os = "linux")]
 pub mod log_follower;

@@ -67,6 +67,26 @@ pub fn parse_audit_line(line: &str, host: &str, time: DateTime<Utc>) -> Option<O
     Some(obs)
 }
 
+/// Whether `testparm -s` output asks for Temper's audit lines: only then
+/// is share use attested.
+pub fn configured(testparm: &str) -> bool {
+    testparm.lines().any(|l| {
+        let l = l.trim();
+        l.starts_with("full_audit:prefix") && l.contains(PREFIX)
+    })
+}
+
+/// The Samba audit source of this host: `None` without Samba (no
+/// `testparm`). Lines come from `log_file`, else the journal.
+#[cfg(target_os = "linux")]
+pub fn follower(host: &str, log_file: Option<std::path::PathBuf>) -> Option<super::log_follower::LogFollower> {
+    use super::log_follower::{LogFollower, LogKind, LogSource};
+    let testparm = std::process::Command::new("testparm").args(["-s", "--suppress-prompt"]).output().ok()?;
+    let samba_configured = configured(&String::from_utf8_lossy(&testparm.stdout));
+    let log = log_file.map(LogSource::File).or_else(LogSource::journal)?;
+    Some(LogFollower { log, kind: LogKind::SambaAudit, host: host.to_string(), samba_configured })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,9 +3,9 @@
 //! decision with its evidence.
 
 use super::decision::Decision;
-use super::state::State;
 use super::learned::{CalendarCoverage, CategoryConvergence, FleetOutlier, SourceHealth};
 use super::scanner_suspect::ScannerSuspect;
+use super::state::State;
 use crate::rule::Platform;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

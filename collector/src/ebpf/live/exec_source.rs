@@ -6,9 +6,11 @@ use super::ring_reader::{RingReader, OUTLET_WAIT};
 use crate::ebpf::exec_event::parse_exec_event;
 use crate::ebpf::passwd::parse_passwd;
 use crate::sink::Sink;
+use crate::source::{Running, Source, StartError};
 use aya::{Btf, Ebpf};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 static EXEC_OBJECT: &[u8] = aya::include_bytes_aligned!("../../../bpf/exec.bpf.o");
@@ -74,4 +76,23 @@ impl ExecSource {
 
 fn read_users() -> HashMap<u32, String> {
     std::fs::read_to_string("/etc/passwd").map(|text| parse_passwd(&text)).unwrap_or_default()
+}
+
+impl Source for ExecSource {
+    fn name(&self) -> &str {
+        "exec"
+    }
+
+    fn source(&self) -> &'static str {
+        "ebpf"
+    }
+
+    /// Every exec(), of programs and of scripts alike.
+    fn attests(&self) -> Vec<String> {
+        vec!["exec".into(), "script".into()]
+    }
+
+    fn start(self: Box<Self>, sink: Arc<dyn Sink>) -> Result<Running, StartError> {
+        Running::spawn("exec", move |stop| self.run(stop.flag(), &*sink))
+    }
 }

@@ -17,6 +17,7 @@ use crate::ebpf::flow_record::{parse_flow_record, udp_connections, FlowRecordKin
 use crate::linux::interfaces::interfaces;
 use crate::observation::{Observation, ProcessRef};
 use crate::sink::Sink;
+use crate::source::{Running, Source, StartError};
 use crate::wire::capture::PacketTime;
 use crate::wire::live::LiveWire;
 use aya::programs::tc::{qdisc_add_clsact, qdisc_detach_program, NlOptions, TcAttachOptions};
@@ -27,6 +28,7 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 static FLOW_OBJECT: &[u8] = aya::include_bytes_aligned!("../../../bpf/flow.bpf.o");
@@ -277,5 +279,23 @@ fn remove_stale_filters(interface: &str) {
         if qdisc_detach_program(interface, attach_type, name).is_ok() {
             tracing::info!("removed a stale {name} filter from {interface} (left by an earlier instance)");
         }
+    }
+}
+
+impl Source for FlowSource {
+    fn name(&self) -> &str {
+        "packets"
+    }
+
+    fn source(&self) -> &'static str {
+        "ebpf"
+    }
+
+    fn attests(&self) -> Vec<String> {
+        FLOW_CATEGORIES.iter().map(|c| c.to_string()).collect()
+    }
+
+    fn start(self: Box<Self>, sink: Arc<dyn Sink>) -> Result<Running, StartError> {
+        Running::spawn("packets", move |stop| self.run(stop.flag(), &*sink))
     }
 }

@@ -4,13 +4,12 @@
 //! [`WindowsDecoder`] and never panics past itself (ferrisetw would exit
 //! the process).
 
-use super::error::LiveError;
 use super::etw_record::{raw, to_event_record};
 use super::etw_session::EtwSession;
 use super::sink::Sink;
-use super::source_thread::SourceThread;
 use super::tdh_schema::SchemaCache;
 use crate::observation::Observation;
+use crate::source::{Running, Source, StartError};
 use crate::windows::decoder::WindowsDecoder;
 use crate::windows::event_table::wants;
 use crate::windows::providers::{
@@ -98,7 +97,7 @@ pub struct EtwSource {
 }
 
 impl EtwSource {
-    pub fn start(self, sink: Arc<dyn Sink>) -> Result<SourceThread, LiveError> {
+    fn launch(self, sink: Arc<dyn Sink>) -> Result<Running, StartError> {
         let providers = PLANS.iter().map(|plan| self.provider(plan, sink.clone())).collect();
         let properties = TraceProperties {
             buffer_size: 64,
@@ -109,7 +108,7 @@ impl EtwSource {
                 | LoggingMode::EVENT_TRACE_NO_PER_PROCESSOR_BUFFERING,
         };
         let mut session = EtwSession::start(SESSION, providers, properties)?;
-        SourceThread::spawn("etw", move |stop| {
+        Running::spawn("etw", move |stop| {
             while !stop.wait(LOSS_POLL) {
                 report(&*sink, session.take_lost());
             }
@@ -175,5 +174,23 @@ impl Handler {
         for observation in self.out.drain(..) {
             self.sink.send(observation);
         }
+    }
+}
+
+impl Source for EtwSource {
+    fn name(&self) -> &str {
+        "etw"
+    }
+
+    fn source(&self) -> &'static str {
+        "etw"
+    }
+
+    fn attests(&self) -> Vec<String> {
+        ETW_CATEGORIES.iter().map(|c| c.to_string()).collect()
+    }
+
+    fn start(self: Box<Self>, sink: Arc<dyn Sink>) -> Result<Running, StartError> {
+        self.launch(sink)
     }
 }

@@ -7,8 +7,9 @@
 use super::error::LiveError;
 use super::event_log::Subscription;
 use super::sink::Sink;
-use super::source_thread::{SourceThread, StopSignal};
 use crate::observation::Observation;
+use crate::source::StopSignal;
+use crate::source::{Running, Source, StartError};
 use crate::windows::bookmark::{record_id, BookmarkStore};
 use crate::windows::decoder::WindowsDecoder;
 use crate::windows::event_table::wants;
@@ -33,6 +34,8 @@ pub struct EventLogSource {
     pub state_dir: PathBuf,
     /// The observe loop's flush interval: bookmarks never lag further behind.
     pub save_every: Duration,
+    /// The categories the audit settings read at start let these channels attest.
+    pub attests: Vec<String>,
 }
 
 /// A subscribed channel and the record ids it delivered.
@@ -47,7 +50,7 @@ impl EventLogSource {
     /// Subscribes to every channel now, so a refusal (access denied) is an
     /// error here rather than a source that silently watches nothing. A
     /// channel this Windows does not have is skipped.
-    pub fn start(self, sink: Arc<dyn Sink>) -> Result<SourceThread, LiveError> {
+    fn launch(self, sink: Arc<dyn Sink>) -> Result<Running, StartError> {
         std::fs::create_dir_all(&self.state_dir)
             .map_err(|source| LiveError::Io { path: self.state_dir.clone(), source })?;
         let store = BookmarkStore::new(&self.state_dir);
@@ -62,12 +65,12 @@ impl EventLogSource {
                 {
                     tracing::warn!("the {name} event log does not exist here; it is not watched");
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             }
         }
         let decoder = WindowsDecoder::new("etw").with_host(Some(self.host.clone())).with_rdp_port(self.rdp_port);
         let save_every = self.save_every;
-        SourceThread::spawn("eventlog", move |stop| {
+        Running::spawn("eventlog", move |stop| {
             Reader { channels, store, decoder, sink, out: Vec::new() }.run(stop, save_every)
         })
     }
@@ -173,5 +176,24 @@ impl Reader {
                 Err(e) => tracing::warn!("cannot save the {name} bookmark: {e}"),
             }
         }
+    }
+}
+
+impl Source for EventLogSource {
+    fn name(&self) -> &str {
+        "eventlog"
+    }
+
+    fn source(&self) -> &'static str {
+        "etw"
+    }
+
+    /// What the host's audit settings make the channels see every use of.
+    fn attests(&self) -> Vec<String> {
+        self.attests.clone()
+    }
+
+    fn start(self: Box<Self>, sink: Arc<dyn Sink>) -> Result<Running, StartError> {
+        self.launch(sink)
     }
 }

@@ -2,10 +2,9 @@
 //! so services, shares and settings that change during weeks of observing
 //! are seen as they were.
 
-use super::error::LiveError;
 use super::host_reader::read_host_state;
 use super::sink::Sink;
-use super::source_thread::SourceThread;
+use crate::source::{Running, Source, StartError};
 use crate::windows::host_state::WindowsHostState;
 use chrono::Utc;
 use std::sync::Arc;
@@ -23,12 +22,31 @@ pub struct InventorySource {
 }
 
 impl InventorySource {
-    pub fn start(self, sink: Arc<dyn Sink>) -> Result<SourceThread, LiveError> {
-        SourceThread::spawn("inventory", move |stop| {
+    fn launch(self, sink: Arc<dyn Sink>) -> Result<Running, StartError> {
+        Running::spawn("inventory", move |stop| {
             sink.send(self.first.to_inventory(&self.host, SOURCE, Utc::now()));
             while !stop.wait(INVENTORY_EVERY) {
                 sink.send(read_host_state().to_inventory(&self.host, SOURCE, Utc::now()));
             }
         })
+    }
+}
+
+impl Source for InventorySource {
+    fn name(&self) -> &str {
+        "inventory"
+    }
+
+    fn source(&self) -> &'static str {
+        "inventory"
+    }
+
+    /// What exists is not use.
+    fn attests(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn start(self: Box<Self>, sink: Arc<dyn Sink>) -> Result<Running, StartError> {
+        self.launch(sink)
     }
 }

@@ -27,7 +27,6 @@ mod process_memory;
 mod registry;
 mod services;
 mod sink;
-mod source_thread;
 mod tdh_schema;
 mod wide_ptr;
 
@@ -43,4 +42,3 @@ pub use privilege::require_elevation;
 pub use process_memory::resident_bytes;
 pub use registry::read_local_machine_value;
 pub use sink::Sink;
-pub use source_thread::SourceThread;

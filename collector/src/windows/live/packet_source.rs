@@ -5,14 +5,13 @@
 //! listener ports, and fed to the same flow tracker and dissectors as
 //! capture files.
 
-use super::error::LiveError;
 use super::etw_record::{raw, split, time};
 use super::etw_session::EtwSession;
 use super::local_addresses::local_addresses;
 use super::sink::Sink;
-use super::source_thread::SourceThread;
 use super::tdh_schema::SchemaCache;
 use crate::observation::Observation;
+use crate::source::{Running, Source, StartError};
 use crate::windows::packet_capture::{NdisFragment, PacketAssembler};
 use crate::windows::port_filter::PortFilter;
 use crate::wire::frame::decode_frame;
@@ -54,7 +53,7 @@ struct AddressUpdate {
 }
 
 impl PacketSource {
-    pub fn start(self, sink: Arc<dyn Sink>) -> Result<SourceThread, LiveError> {
+    fn launch(self, sink: Arc<dyn Sink>) -> Result<Running, StartError> {
         let mut addresses = local_addresses();
         let update = Arc::new(AddressUpdate::default());
         let mut handler = Handler {
@@ -87,7 +86,7 @@ impl PacketSource {
                 | LoggingMode::EVENT_TRACE_NO_PER_PROCESSOR_BUFFERING,
         };
         let mut session = EtwSession::start(SESSION, vec![provider], properties)?;
-        SourceThread::spawn("packets", move |stop| {
+        Running::spawn("packets", move |stop| {
             let mut refreshed = Instant::now();
             while !stop.wait(LOSS_POLL) {
                 let lost = session.take_lost();
@@ -162,5 +161,23 @@ impl Handler {
         for observation in self.out.drain(..) {
             self.sink.send(observation);
         }
+    }
+}
+
+impl Source for PacketSource {
+    fn name(&self) -> &str {
+        "packets"
+    }
+
+    fn source(&self) -> &'static str {
+        "wire"
+    }
+
+    fn attests(&self) -> Vec<String> {
+        PACKET_CATEGORIES.iter().map(|c| c.to_string()).collect()
+    }
+
+    fn start(self: Box<Self>, sink: Arc<dyn Sink>) -> Result<Running, StartError> {
+        self.launch(sink)
     }
 }
