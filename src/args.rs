@@ -53,7 +53,7 @@ pub enum Command {
     Check {
         policy: PathBuf,
         /// The policy's host this machine is [default: the policy's only host].
-        #[arg(long)]
+        #[arg(value_parser = host_name, long)]
         host: Option<String>,
         /// Linux: the sshd_config `sshd -T` tests [default: /etc/ssh/sshd_config].
         #[arg(long)]
@@ -195,7 +195,7 @@ pub struct ObserveOptions {
 #[derive(Args, Debug, Clone, Default)]
 pub struct HostOptions {
     /// Every observation belongs to this host (default: the server side of each flow, by address).
-    #[arg(long, conflicts_with = "host_map")]
+    #[arg(value_parser = host_name, long, conflicts_with = "host_map")]
     pub host: Option<String>,
     /// A file of `ADDRESS NAME` lines naming the servers in captures.
     #[arg(long)]
@@ -220,7 +220,7 @@ pub enum ImportCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Every observation belongs to this host (default: each event's `Computer`, lower-cased).
-        #[arg(long)]
+        #[arg(value_parser = host_name, long)]
         host: Option<String>,
         /// Parser threads (default: one per core).
         #[arg(long)]
@@ -278,7 +278,7 @@ pub enum PolicyCommand {
     Simulate {
         policy: PathBuf,
         /// Replay every host of the profile against this host's decisions (a new server of the same role).
-        #[arg(long = "as-host")]
+        #[arg(value_parser = host_name, long = "as-host")]
         as_host: Option<String>,
         #[arg(long)]
         json: bool,
@@ -291,7 +291,7 @@ pub enum PolicyCommand {
         #[arg(long)]
         key: PathBuf,
         /// The host whose policy ships [default: the policy's only host].
-        #[arg(long)]
+        #[arg(value_parser = host_name, long)]
         host: Option<String>,
         /// The review file [default: beside the policy].
         #[arg(long)]
@@ -318,7 +318,7 @@ pub enum PolicyCommand {
         #[command(flatten)]
         trust: TrustArgs,
         /// Only this host of the profile.
-        #[arg(long)]
+        #[arg(value_parser = host_name, long)]
         host: Option<String>,
         #[arg(long)]
         json: bool,
@@ -372,7 +372,7 @@ pub struct ApplyArgs {
     pub no_fit: bool,
     /// The host in the profile that is this machine, whose fit is checked [default: this
     /// machine's name, as `temper observe` records it].
-    #[arg(long, conflicts_with = "no_fit")]
+    #[arg(value_parser = host_name, long, conflicts_with = "no_fit")]
     pub host: Option<String>,
     /// Where staged bundles and the pending apply live [default: /var/lib/temper, or ROOT/var/lib/temper with --root].
     #[arg(long)]
@@ -417,7 +417,7 @@ pub struct VerdictArgs {
     /// The rule of the decision.
     pub rule: String,
     /// The host of the decision.
-    #[arg(long)]
+    #[arg(value_parser = host_name, long)]
     pub host: String,
     /// The decision's subject, as listed (`share scans`, `port 8443`).
     #[arg(long)]
@@ -445,7 +445,7 @@ pub struct GenerateArgs {
     #[arg(long = "keep-account")]
     pub keep_accounts: Vec<String>,
     /// Only this host (repeatable; all hosts by default).
-    #[arg(long = "host")]
+    #[arg(value_parser = host_name, long = "host")]
     pub hosts: Vec<String>,
     #[arg(short, long, default_value = "policy.json")]
     pub output: PathBuf,
@@ -486,4 +486,12 @@ pub enum ReportFormat {
     Markdown,
     /// One self-contained file with charts (inline SVG, no script, nothing fetched).
     Html,
+}
+
+/// Host names on the command line are normalised as every stored one is (case does not matter).
+fn host_name(raw: &str) -> Result<String, String> {
+    match temper_collector::host_name::normalize_host(raw) {
+        name if name.is_empty() => Err("a host name cannot be empty".into()),
+        name => Ok(name),
+    }
 }

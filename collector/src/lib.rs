@@ -6,12 +6,13 @@
 pub mod demo;
 pub mod ebpf;
 pub mod linux;
+pub mod this_host;
 pub mod windows;
 pub mod wire;
 
 pub use temper_observation::observation::*;
 pub use temper_observation::versions::*;
 pub use temper_observation::{
-    atomic_file, inventory, jsonl, normalize, observation, redact, share_name, sink, source, versions,
+    atomic_file, host_name, inventory, jsonl, normalize, observation, redact, share_name, sink, source, versions,
 };
 pub use temper_observation::{InventoryCategory, InventoryItem};

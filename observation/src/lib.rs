@@ -7,6 +7,7 @@
 //! collector's work, and the learner and the policy need none of it.
 
 pub mod atomic_file;
+pub mod host_name;
 pub mod inventory;
 pub mod jsonl;
 pub mod normalize;

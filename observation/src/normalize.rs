@@ -1,6 +1,6 @@
 //! Normalisation and validation applied to every observation where it enters
 //! Temper, whatever its source (ARCHITECTURE.md §1): bare share names, bare
-//! interpreter names, redacted command lines, lower-case method names.
+//! interpreter names, redacted command lines, lower-case method and host names.
 
 use crate::observation::{Event, Observation};
 use crate::redact::{redact_argv, redact_command, truncate_command};
@@ -47,7 +47,7 @@ impl Observation {
         if let Some(original) = original_share {
             self.detail.entry("share_original").or_insert(Value::String(original));
         }
-        self.host = self.host.trim().to_string();
+        self.host = crate::host_name::normalize_host(&self.host);
     }
 
     /// Checks what serde cannot: non-empty names and sane windows.
@@ -88,6 +88,14 @@ pub fn bare_program_name(program: &str) -> String {
 mod tests {
     use super::*;
     use crate::observation::{Access, ScriptRun, ShareProtocol, ShareUse};
+
+    #[test]
+    fn host_names_are_one_form_whatever_the_source_wrote() {
+        let line = r#"{"v":1,"time":"2026-11-02T10:00:00Z","host":" WEB01.Corp ","source":"jsonl","kind":"module","name":"udf"}"#;
+        let mut obs: Observation = serde_json::from_str(line).unwrap();
+        obs.normalize();
+        assert_eq!(obs.host, "web01.corp");
+    }
 
     #[test]
     fn share_names_are_bare_and_originals_kept() {

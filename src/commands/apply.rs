@@ -79,7 +79,7 @@ pub fn run(profile: Option<PathBuf>, args: &ApplyArgs) -> anyhow::Result<()> {
         }
         let target = Profile::open(&profile_path)?;
         // Only this machine: a profile may hold its peers too, and their fit is not this apply's.
-        let host = args.host.clone().unwrap_or_else(this_host);
+        let host = args.host.clone().unwrap_or_else(temper_collector::this_host::this_host);
         let fits = temper_policy::fit::fit(payload, &Catalog::embedded()?, &target, Some(&host))?;
         let Some(fit) = fits.first() else {
             return Err(fail(
@@ -113,23 +113,6 @@ pub fn run(profile: Option<PathBuf>, args: &ApplyArgs) -> anyhow::Result<()> {
     let staging = state.join("apply").join(chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ").to_string());
     applying::extract(payload, &staging).map_err(|e| fail(BAD_INPUT, e))?;
     install(args, &staging, &state, bundle_path, &payload.host)
-}
-
-/// The name this machine's observations carry, as `temper observe` records it.
-#[cfg(target_os = "linux")]
-fn this_host() -> String {
-    super::observe_linux::host_name()
-}
-
-#[cfg(windows)]
-fn this_host() -> String {
-    super::observe_windows::this_host_name()
-}
-
-/// No observer runs here, so no profile names this machine: `--host` says which.
-#[cfg(not(any(windows, target_os = "linux")))]
-fn this_host() -> String {
-    "unknown".to_string()
 }
 
 #[cfg(unix)]

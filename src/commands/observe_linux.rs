@@ -28,7 +28,7 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
         libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
         libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
     }
-    let host = host_name();
+    let host = temper_collector::this_host::this_host();
     // Kernel sources first: a refusal names what is missing before anything is written.
     let refused = |e: EbpfError| match e {
         EbpfError::NotPermitted(_) | EbpfError::NoBtf(_) => fail(NOT_PERMITTED, e.to_string()),
@@ -104,15 +104,6 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
     })?;
     println!("stopped after {} flushes, {} observations written", status.flushes, status.observations_written);
     Ok(())
-}
-
-pub(crate) fn host_name() -> String {
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_ascii_lowercase();
-    if name.is_empty() {
-        "unknown".into()
-    } else {
-        name
-    }
 }
 
 /// The profile's directory, created readable by its owner only (the profile itself is 0600).

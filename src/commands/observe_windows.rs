@@ -55,7 +55,8 @@ pub fn run(
     }
     live::create_private_dir(&settings.state_dir)?;
     let state = live::read_host_state();
-    let host = host_name(&state);
+    // The name events carry as `Computer`, normalised as the `.evtx` importer names hosts.
+    let host = temper_collector::this_host::windows_host(&state.computer);
     report_audit_gaps(&state, say);
 
     let rdp_port = state.rdp_port.unwrap_or(RDP_DEFAULT_PORT);
@@ -82,27 +83,6 @@ pub fn run(
         ObserveError::Profile(e) => anyhow::Error::from(e),
         start => anyhow::Error::from(start),
     })
-}
-
-/// The name events carry as `Computer`, lower-cased as the `.evtx` importer names hosts.
-fn host_name(state: &WindowsHostState) -> String {
-    name_of_computer(&state.computer)
-}
-
-/// This machine's name as `temper observe` records it, without reading the whole host state.
-pub(crate) fn this_host_name() -> String {
-    name_of_computer(&live::computer_name().unwrap_or_default())
-}
-
-fn name_of_computer(computer: &str) -> String {
-    let computer = computer.trim();
-    let name =
-        if computer.is_empty() { std::env::var("COMPUTERNAME").unwrap_or_default() } else { computer.to_string() };
-    if name.is_empty() {
-        "unknown".to_string()
-    } else {
-        name.to_ascii_lowercase()
-    }
 }
 
 fn report_audit_gaps(state: &WindowsHostState, say: &dyn Fn(&str)) {

@@ -57,12 +57,7 @@ impl WindowsDecoder {
         if let Some(host) = &self.fixed_host {
             return host.clone();
         }
-        let computer = record.computer.trim().to_ascii_lowercase();
-        if computer.is_empty() {
-            "unknown".into()
-        } else {
-            computer
-        }
+        crate::host_name::machine_host_name(&record.computer)
     }
 
     /// Decodes one record, appending its observations (normalised) to `out`.
