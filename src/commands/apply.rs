@@ -118,6 +118,7 @@ pub fn run(profile: Option<PathBuf>, args: &ApplyArgs) -> anyhow::Result<()> {
 #[cfg(unix)]
 fn install(args: &ApplyArgs, staging: &Path, state: &Path, bundle: &Path, host: &str) -> anyhow::Result<()> {
     use crate::exit::APPLY_REFUSED;
+    use temper_policy::render::install_result;
     let script = staging.join("install.sh");
     if !script.exists() {
         return Err(fail(BAD_INPUT, format!("the bundle for {host} has no install.sh: it is not a Linux role")));
@@ -130,6 +131,8 @@ fn install(args: &ApplyArgs, staging: &Path, state: &Path, bundle: &Path, host: 
     if let Some(root) = &args.root {
         command.env("TEMPER_ROOT", root);
     }
+    let result_file = staging.join("install-result");
+    command.env(install_result::RESULT_ENV, &result_file);
     let out = command.output().map_err(|e| fail(BAD_INPUT, format!("sh {}: {e}", script.display())))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     print!("{stdout}");
@@ -140,11 +143,7 @@ fn install(args: &ApplyArgs, staging: &Path, state: &Path, bundle: &Path, host: 
     if args.dry_run {
         return Ok(());
     }
-    let rollback = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("rollback script: "))
-        .map(PathBuf::from)
-        .ok_or_else(|| fail(BAD_INPUT, "install.sh named no rollback script"))?;
+    let rollback = install_result::read(&result_file).map_err(|e| fail(BAD_INPUT, e))?.rollback;
     let Some(within) = args.confirm_within else {
         println!("applied; to undo: sh {}", rollback.display());
         return Ok(());

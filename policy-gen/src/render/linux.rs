@@ -401,5 +401,6 @@ fn install_script(policy: &Policy, host: &str, artifacts: &LinuxArtifacts) -> St
         writeln!(out, "note {}", shell_literal(&format!("not applied: {refused}"))).unwrap();
     }
     out.push_str("[ \"$DRY_RUN\" = 1 ] || note \"rollback script: $ROLLBACK\"\n");
+    out.push_str(&super::install_result::shell_line());
     out
 }

@@ -4,6 +4,7 @@
 
 pub mod ansible;
 pub mod expressible;
+pub mod install_result;
 pub mod linux;
 pub mod registry_file;
 pub mod windows;

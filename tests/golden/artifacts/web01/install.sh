@@ -194,3 +194,4 @@ note 'by hand: gcc was never run: remove the package that provides it (`dpkg -S 
 note 'by hand: make was never run: remove the package that provides it (`dpkg -S $(command -v make)`), or restrict it to administrators (`chmod 0750`)'
 note 'by hand: gdb was never run: remove the package that provides it (`dpkg -S $(command -v gdb)`), or restrict it to administrators (`chmod 0750`)'
 [ "$DRY_RUN" = 1 ] || note "rollback script: $ROLLBACK"
+if [ "$DRY_RUN" != 1 ] && [ -n "${TEMPER_INSTALL_RESULT:-}" ]; then printf 'rollback=%s\n' "$ROLLBACK" > "$TEMPER_INSTALL_RESULT"; fi
