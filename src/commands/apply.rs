@@ -25,7 +25,7 @@ fn state_dir(args: &ApplyArgs) -> PathBuf {
 
 #[cfg(any(windows, target_os = "linux"))]
 fn default_state_dir() -> PathBuf {
-    super::observe::temper_dir()
+    super::observe_settings::temper_dir()
 }
 
 #[cfg(not(any(windows, target_os = "linux")))]

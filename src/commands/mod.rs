@@ -12,6 +12,8 @@ mod import;
 mod observe;
 #[cfg(target_os = "linux")]
 mod observe_linux;
+#[cfg(any(windows, target_os = "linux"))]
+mod observe_settings;
 #[cfg(windows)]
 mod observe_windows;
 mod policy;

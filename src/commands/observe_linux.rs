@@ -4,7 +4,7 @@
 //! until SIGINT, SIGTERM or the end of `--duration`. Each source says itself
 //! what it attests.
 
-use crate::commands::observe::ObserveSettings;
+use crate::commands::observe_settings::ObserveSettings;
 use crate::exit::{fail, NOT_PERMITTED};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -58,7 +58,7 @@ pub fn foreground(settings: &ObserveSettings) -> anyhow::Result<()> {
         host: host.clone(),
         samba_configured: false,
     });
-    let samba = samba_audit::follower(&host, settings.samba_audit_log.clone());
+    let samba = LogFollower::samba(&host, settings.samba_audit_log.clone());
     if let Some(dir) = settings.profile.parent() {
         create_private_dir(dir)?;
     }

@@ -2,7 +2,7 @@
 //! which audit settings are missing, start every live source on its own
 //! channel into the observe loop, and stop them in the right order.
 
-use crate::commands::observe::ObserveSettings;
+use crate::commands::observe_settings::ObserveSettings;
 use crate::exit::{fail, NOT_PERMITTED};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;

@@ -2,7 +2,7 @@
 //! through the service manager, and the service's own main, where the
 //! Stop control sets the observer's stop flag.
 
-use crate::commands::observe::ObserveSettings;
+use crate::commands::observe_settings::ObserveSettings;
 use crate::commands::observe_windows;
 use crate::exit::{fail, UNEXPECTED};
 use std::ffi::OsString;

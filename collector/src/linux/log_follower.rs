@@ -5,7 +5,7 @@
 //! or one given), reopening it when it is rotated.
 
 use super::auth_log::{parse_auth_message, split_syslog, Program};
-use super::samba_audit::parse_audit_line;
+use super::samba_audit::{self, parse_audit_line};
 use crate::observation::Observation;
 use crate::sink::Sink;
 use crate::source::{Running, Source, StartError};
@@ -87,6 +87,17 @@ pub struct LogFollower {
     pub host: String,
     /// Samba's lines attest shares only while smb.conf asks for Temper's prefix.
     pub samba_configured: bool,
+}
+
+impl LogFollower {
+    /// The Samba audit source of this host: `None` without Samba (no
+    /// `testparm`). Lines come from `log_file`, else the journal.
+    pub fn samba(host: &str, log_file: Option<PathBuf>) -> Option<LogFollower> {
+        let testparm = Command::new("testparm").args(["-s", "--suppress-prompt"]).output().ok()?;
+        let samba_configured = samba_audit::configured(&String::from_utf8_lossy(&testparm.stdout));
+        let log = log_file.map(LogSource::File).or_else(LogSource::journal)?;
+        Some(LogFollower { log, kind: LogKind::SambaAudit, host: host.to_string(), samba_configured })
+    }
 }
 
 impl Source for LogFollower {

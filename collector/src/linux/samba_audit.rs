@@ -76,17 +76,6 @@ pub fn configured(testparm: &str) -> bool {
     })
 }
 
-/// The Samba audit source of this host: `None` without Samba (no
-/// `testparm`). Lines come from `log_file`, else the journal.
-#[cfg(target_os = "linux")]
-pub fn follower(host: &str, log_file: Option<std::path::PathBuf>) -> Option<super::log_follower::LogFollower> {
-    use super::log_follower::{LogFollower, LogKind, LogSource};
-    let testparm = std::process::Command::new("testparm").args(["-s", "--suppress-prompt"]).output().ok()?;
-    let samba_configured = configured(&String::from_utf8_lossy(&testparm.stdout));
-    let log = log_file.map(LogSource::File).or_else(LogSource::journal)?;
-    Some(LogFollower { log, kind: LogKind::SambaAudit, host: host.to_string(), samba_configured })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
