@@ -10,8 +10,9 @@
 //! ```
 //!
 //! The only volatile value, the time the policy was generated, is written
-//! as `<generated>`; `policy.reg` (UTF-16LE on disk) is kept as UTF-8 text
-//! so that its diff can be read.
+//! as `<generated>`, and the profile's path with a `/` on every platform;
+//! `policy.reg` (UTF-16LE on disk) is kept as UTF-8 text so that its diff
+//! can be read.
 
 mod common;
 
@@ -36,7 +37,11 @@ fn outputs(demo: &Path) -> BTreeMap<String, String> {
         generated.format("%Y-%m-%d %H:%M UTC").to_string(),
     ];
     forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
-    let normalise = |text: String| forms.iter().fold(text, |t, form| t.replace(form.as_str(), "<generated>"));
+    // Windows writes the profile's path with a backslash (escaped in JSON).
+    let normalise = |text: String| {
+        let text = text.replace(r"out\\profile.db", "out/profile.db").replace(r"out\profile.db", "out/profile.db");
+        forms.iter().fold(text, |t, form| t.replace(form.as_str(), "<generated>"))
+    };
 
     let mut out = BTreeMap::new();
     out.insert("policy.json".to_string(), normalise(policy));

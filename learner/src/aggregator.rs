@@ -1,6 +1,6 @@
 //! The in-memory aggregator between collectors and the profile: observations
 //! go in one at a time, and a flush writes everything gathered since the last
-//! one in a single transaction (ARCHITECTURE.md §3).
+//! one in a single transaction (docs/design-notes.md, "The profile").
 
 use crate::coverage::CoverageKey;
 use crate::delta::{Delta, HostStats, InventoryEntry};

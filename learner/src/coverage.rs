@@ -1,5 +1,5 @@
 //! Coverage windows: what each source watched, when, and what it lost
-//! (ARCHITECTURE.md §1, "coverage"). Windows are kept as a union of
+//! (docs/observation-format.md, `coverage`). Windows are kept as a union of
 //! intervals per host, source and category, so thousands of 30-second
 //! coverage records from a long observe run collapse into a few rows, in any
 //! order. Losses are kept per day, so one burst does not taint a whole window.

@@ -1,5 +1,5 @@
 //! What a fact is keyed by: the host plus what a policy decision needs to
-//! tell uses apart (ARCHITECTURE.md §3). Everything else about an
+//! tell uses apart (docs/design-notes.md, "The profile"). Everything else about an
 //! observation becomes counts, time buckets or evidence.
 
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,5 @@
-//! temper-learner: the profile (ARCHITECTURE.md §3). Observations are
-//! aggregated in memory and flushed into a SQLite file that stays small after
+//! temper-learner: the profile (its tables: docs/design-notes.md). Observations
+//! are aggregated in memory and flushed into a SQLite file that stays small after
 //! weeks: aggregates, not events. Profiles of identical servers merge row by
 //! row. Nothing here knows that rules exist.
 

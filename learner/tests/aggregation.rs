@@ -1,6 +1,6 @@
 //! Aggregation into a real SQLite profile: any order and any batching of the
 //! same observations give the same profile, and merging is associative and
-//! commutative (ARCHITECTURE.md §3).
+//! commutative (docs/design-notes.md, "The profile").
 
 mod common;
 

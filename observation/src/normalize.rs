@@ -1,5 +1,5 @@
 //! Normalisation and validation applied to every observation where it enters
-//! Temper, whatever its source (ARCHITECTURE.md §1): bare share names, bare
+//! Temper, whatever its source (docs/observation-format.md): bare share names, bare
 //! interpreter names, redacted command lines, lower-case method and host names.
 
 use crate::observation::{Event, Observation};

@@ -1,4 +1,4 @@
-//! The Observation: one thing seen happening on one host (ARCHITECTURE.md §1).
+//! The Observation: one thing seen happening on one host (docs/observation-format.md).
 //!
 //! Every source produces this type and it has exactly one text form, a JSON
 //! object per line with `"v":1`. The common fields live on [`Observation`];

@@ -1,4 +1,4 @@
-//! Share names are normalised where they enter (ARCHITECTURE.md §1): the bare
+//! Share names are normalised where they enter (docs/observation-format.md): the bare
 //! share name, no server, no slashes, no brackets. `\\*\IPC$`, `\\FS01\scans`,
 //! `//fs01/scans` and smb.conf's `[scans]` become `IPC$` and `scans`.
 

@@ -1,4 +1,4 @@
-//! Canonical protocol version strings (ARCHITECTURE.md §1).
+//! Canonical protocol version strings (docs/observation-format.md).
 //!
 //! Collectors must emit exactly these strings, so each protocol's versions are
 //! an enum whose serde form *is* the canonical string. Variants are declared

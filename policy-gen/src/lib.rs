@@ -1,5 +1,5 @@
 //! temper-policy: the rule catalog, decisions, policies, reports and
-//! enforcement artifacts (ARCHITECTURE.md §4). It reads profiles only
+//! enforcement artifacts (docs/architecture.md). It reads profiles only
 //! through the learner's read API.
 
 pub mod apply;

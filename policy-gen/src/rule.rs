@@ -90,7 +90,7 @@ pub struct Candidate {
     pub process: Option<String>,
 }
 
-/// The rule shapes of ARCHITECTURE.md §4 with their parameters.
+/// The rule shapes (docs/policy-format.md, "Shapes") with their parameters.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ShapeSpec {

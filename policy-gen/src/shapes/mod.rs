@@ -1,4 +1,4 @@
-//! The rule shapes of ARCHITECTURE.md §4. Each turns a rule and a host into
+//! The rule shapes (docs/policy-format.md, "Shapes"). Each turns a rule and a host into
 //! proposals: what it would set, and which observed uses that would break.
 //! The evaluator then decides the state (enforce / exception / review /
 //! insufficient) the same way for every shape.
