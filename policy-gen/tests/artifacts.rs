@@ -97,7 +97,8 @@ fn hostile_share_and_host_names_stay_inside_powershell_literals() {
 
     let dir = tempfile::tempdir().unwrap();
     render_to(&policy, dir.path());
-    let host_dir = dir.path().join("fs01_Write-Host_owned");
+    // Host names are stored lower-cased, as every host name is.
+    let host_dir = dir.path().join("fs01_write-host_owned");
     let script = std::fs::read_to_string(host_dir.join("apply.ps1")).unwrap();
     for name in &names {
         assert!(script.contains(&temper_policy::escape::powershell_literal(name)), "{name:?} is rendered as a literal");
