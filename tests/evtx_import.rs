@@ -73,3 +73,26 @@ fn files_that_are_not_evtx_are_refused_by_name() {
     assert_eq!(run.code, 3);
     assert!(run.stderr.contains("missing.evtx: no such file"), "{}", run.stderr);
 }
+
+#[test]
+fn a_file_cut_inside_a_chunk_is_damaged_and_its_readable_records_imported() {
+    let Some(corpus) = evtx_corpus() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let whole = std::fs::read(corpus.join("lm_5145_remote_filecopy.evtx")).unwrap();
+    let records = |cut: usize, name: &str| {
+        std::fs::write(dir.path().join(name), &whole[..cut]).unwrap();
+        let run = temper(dir.path(), &["import", "evtx", "--profile", &format!("{name}.db"), "--json", name]);
+        assert_eq!(run.code, 3, "a cut file is damage: {}\n{}", run.stdout, run.stderr);
+        let summary: Value = serde_json::from_str(&run.stdout).unwrap();
+        (summary["records"].as_u64().unwrap(), run.stderr)
+    };
+    // Cut 20,000 bytes into the fourth chunk: the records of the first three, and
+    // those of the fourth before the cut, are imported; the damage names the chunk.
+    let (at_boundary, stderr) = records(4096 + 3 * 65536, "boundary.evtx");
+    assert!(stderr.contains("boundary.evtx: chunk 3: the file ends before this chunk"), "{stderr}");
+    let (inside, stderr) = records(4096 + 3 * 65536 + 20_000, "inside.evtx");
+    assert!(stderr.contains("inside.evtx: chunk 3: the file is cut 20000 bytes into this chunk"), "{stderr}");
+    assert!(stderr.contains("the header lists 10 chunks"), "{stderr}");
+    assert!(inside > at_boundary, "the partial chunk's records before the cut are read: {inside} vs {at_boundary}");
+    assert!(inside < 869, "a cut file holds fewer than the whole file's 869 records: {inside}");
+}

@@ -20,6 +20,11 @@ const EVTX_MAGIC: &[u8; 8] = b"ElfFile\0";
 
 /// How many damage reports are kept per file (the count is always exact).
 const DAMAGE_KEPT: usize = 20;
+/// The file header block and the chunks after it (both fixed by the format).
+const HEADER_BLOCK: u64 = 4096;
+const CHUNK_SIZE: u64 = 65536;
+/// Where the header keeps its chunk count (u16, little-endian).
+const CHUNK_COUNT_AT: usize = 42;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvtxFileError {
@@ -87,6 +92,18 @@ impl EvtxFileStats {
             self.damage.push(damage);
         }
     }
+
+    /// Adds what a second read of the same file found.
+    fn absorb(&mut self, other: EvtxFileStats) {
+        self.records += other.records;
+        self.wanted += other.wanted;
+        self.damaged += other.damaged;
+        let room = DAMAGE_KEPT.saturating_sub(self.damage.len());
+        self.damage.extend(other.damage.into_iter().take(room));
+        self.channels.extend(other.channels);
+        self.first = self.first.into_iter().chain(other.first).min();
+        self.last = self.last.into_iter().chain(other.last).max();
+    }
 }
 
 /// One rendered record, as a parser thread hands it over.
@@ -120,19 +137,73 @@ pub fn is_evtx(path: &Path) -> bool {
     check_evtx(path).is_ok()
 }
 
+/// Where a file ends short of what its chunks and header promise: cut by a
+/// copy taken while the log was written, a crash, or a transfer that stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cut {
+    /// The chunk the file ends in (or the first one missing).
+    chunk: u64,
+    /// Bytes of that chunk the file holds (0: it ends at a chunk boundary).
+    held: u64,
+    /// Chunks the header lists.
+    listed: u64,
+}
+
+impl Cut {
+    /// `None` for a file whose chunks are whole and all there.
+    fn of(len: u64, header: &[u8]) -> Option<Cut> {
+        let body = len.checked_sub(HEADER_BLOCK)?;
+        let listed = header.get(CHUNK_COUNT_AT..CHUNK_COUNT_AT + 2).map_or(0, |b| u16::from_le_bytes([b[0], b[1]]));
+        let (whole, held) = (body / CHUNK_SIZE, body % CHUNK_SIZE);
+        (held > 0 || whole < u64::from(listed)).then_some(Cut { chunk: whole, held, listed: u64::from(listed) })
+    }
+
+    fn damage(self, file: &str) -> Damage {
+        let missing = if self.listed > self.chunk + 1 {
+            format!("; the header lists {} chunks, so chunks {} to {} are missing", self.listed, self.chunk + 1, self.listed - 1)
+        } else {
+            String::new()
+        };
+        let message = if self.held > 0 {
+            format!(
+                "the file is cut {} bytes into this chunk (of {CHUNK_SIZE}): the records before the cut were read, the rest is lost{missing}",
+                self.held
+            )
+        } else {
+            format!("the file ends before this chunk{missing}")
+        };
+        Damage { file: file.to_string(), chunk: Some(self.chunk), record: None, message }
+    }
+}
+
 /// Reads every record of `path`; records for which `wanted(provider, id)`
-/// holds are converted and given to `sink` in file order.
+/// holds are converted and given to `sink` in file order. A file cut inside
+/// a chunk is damage, named, and the records of the partial chunk before
+/// the cut are read too.
 pub fn read_evtx(
     path: &Path,
     threads: usize,
     wanted: fn(&str, u32) -> bool,
-    sink: impl FnMut(EventRecord),
+    mut sink: impl FnMut(EventRecord),
 ) -> Result<EvtxFileStats, EvtxFileError> {
     check_evtx(path)?;
     let file = path.display().to_string();
+    let io = |source| EvtxFileError::Io { file: file.clone(), source };
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    let mut header = vec![0u8; HEADER_BLOCK as usize];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read(&mut header)).map_err(io)?;
+    header.truncate(read);
     let parser = EvtxParser::from_path(path)
         .map_err(|e| EvtxFileError::Header { file: file.clone(), message: error_chain(&e) })?;
-    read_parser(file, parser, threads, wanted, sink)
+    let mut stats = read_parser(&file, parser, threads, wanted, &mut sink)?;
+    if let Some(cut) = Cut::of(len, &header) {
+        if cut.held > 0 {
+            let tail = read_tail(path, cut).map_err(io)?;
+            read_partial_chunk(&file, &header, tail, wanted, &mut sink, &mut stats)?;
+        }
+        stats.damage(cut.damage(&file));
+    }
+    Ok(stats)
 }
 
 /// As [`read_evtx`], from bytes in memory (`name` is used in messages).
@@ -141,15 +212,59 @@ pub fn read_evtx_bytes(
     bytes: Vec<u8>,
     threads: usize,
     wanted: fn(&str, u32) -> bool,
-    sink: impl FnMut(EventRecord),
+    mut sink: impl FnMut(EventRecord),
 ) -> Result<EvtxFileStats, EvtxFileError> {
     let file = name.to_string();
     if bytes.get(..EVTX_MAGIC.len()) != Some(&EVTX_MAGIC[..]) {
         return Err(EvtxFileError::NotEvtx { file });
     }
+    let cut = Cut::of(bytes.len() as u64, &bytes);
+    let tail = cut.filter(|c| c.held > 0).map(|c| {
+        let start = (HEADER_BLOCK + c.chunk * CHUNK_SIZE) as usize;
+        (bytes[..HEADER_BLOCK as usize].to_vec(), bytes[start..].to_vec())
+    });
     let parser = EvtxParser::from_buffer(bytes)
         .map_err(|e| EvtxFileError::Header { file: file.clone(), message: error_chain(&e) })?;
-    read_parser(file, parser, threads, wanted, sink)
+    let mut stats = read_parser(&file, parser, threads, wanted, &mut sink)?;
+    if let Some(cut) = cut {
+        if let Some((header, tail)) = tail {
+            read_partial_chunk(&file, &header, tail, wanted, &mut sink, &mut stats)?;
+        }
+        stats.damage(cut.damage(&file));
+    }
+    Ok(stats)
+}
+
+/// The bytes of the chunk a cut file ends in.
+fn read_tail(path: &Path, cut: Cut) -> std::io::Result<Vec<u8>> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    f.seek(SeekFrom::Start(HEADER_BLOCK + cut.chunk * CHUNK_SIZE))?;
+    let mut tail = Vec::with_capacity(cut.held as usize);
+    f.take(cut.held).read_to_end(&mut tail)?;
+    Ok(tail)
+}
+
+/// The records of a partial chunk before its cut. The `evtx` crate reads
+/// only whole chunks, so the chunk is padded to its size and read on its
+/// own; the padding reads as the end of the chunk's records.
+fn read_partial_chunk(
+    file: &str,
+    header: &[u8],
+    mut tail: Vec<u8>,
+    wanted: fn(&str, u32) -> bool,
+    sink: &mut dyn FnMut(EventRecord),
+    stats: &mut EvtxFileStats,
+) -> Result<(), EvtxFileError> {
+    tail.resize(CHUNK_SIZE as usize, 0);
+    let mut bytes = header.to_vec();
+    bytes.resize(HEADER_BLOCK as usize, 0);
+    bytes.extend(tail);
+    let parser = EvtxParser::from_buffer(bytes)
+        .map_err(|e| EvtxFileError::Header { file: file.to_string(), message: error_chain(&e) })?;
+    let partial = read_parser(file, parser, 1, wanted, sink)?;
+    stats.absorb(partial);
+    Ok(())
 }
 
 /// One record as the `evtx` crate renders it (JSON) to an [`EventRecord`],
@@ -163,12 +278,14 @@ pub fn record_from_json(json: &[u8], record_id: u64) -> Result<Option<EventRecor
 }
 
 fn read_parser<T: std::io::Read + std::io::Seek + Send + 'static>(
-    file: String,
+    file: &str,
     parser: EvtxParser<T>,
     threads: usize,
     wanted: fn(&str, u32) -> bool,
-    mut sink: impl FnMut(EventRecord),
+    sink: &mut dyn FnMut(EventRecord),
 ) -> Result<EvtxFileStats, EvtxFileError> {
+    // Checksums are not required: a chunk whose checksum fails still holds
+    // readable records, and the damage is named where a record cannot be read.
     let settings = ParserSettings::new().num_threads(threads.max(1));
     let mut parser = parser.with_configuration(settings);
     let mut stats = EvtxFileStats::default();
@@ -188,11 +305,11 @@ fn read_parser<T: std::io::Read + std::io::Seek + Send + 'static>(
             }
             Ok(Item::Other { time, channel }) => stats.note_record(time, channel.as_deref()),
             Ok(Item::Bad { record, message }) => {
-                stats.damage(Damage { file: file.clone(), chunk: None, record: Some(record), message })
+                stats.damage(Damage { file: file.to_string(), chunk: None, record: Some(record), message })
             }
             Err(error) => {
                 let (chunk, record) = locate(&error);
-                stats.damage(Damage { file: file.clone(), chunk, record, message: describe(&error) });
+                stats.damage(Damage { file: file.to_string(), chunk, record, message: describe(&error) });
             }
         }
     }
