@@ -76,3 +76,22 @@ fn decode_prints_capture_observations_for_a_fixed_host() {
     assert_eq!(ssh["detail"]["kex"], "diffie-hellman-group1-sha1");
     assert!(!dir.path().join("temper.db").exists());
 }
+
+#[test]
+fn a_capture_of_a_link_type_temper_does_not_read_is_refused_with_the_link_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let captures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("collector/tests/captures");
+    // The same frames, labelled as 802.11: nothing in them can be placed.
+    let mut bytes = std::fs::read(captures.join("tls1_3.pcap")).unwrap();
+    bytes[20..24].copy_from_slice(&105u32.to_le_bytes());
+    std::fs::write(dir.path().join("wlan.pcap"), &bytes).unwrap();
+    for args in [&["import", "pcap", "wlan.pcap"][..], &["decode", "wlan.pcap"][..]] {
+        let run = temper(dir.path(), args);
+        assert_eq!(run.code, 3, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("wlan.pcap: 16 frame(s) of link type 105 (IEEE 802.11 wireless) were not read"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}

@@ -84,3 +84,119 @@ fn gzip_compressed_captures_read_like_the_original() {
     assert!(!a.is_empty());
     assert_eq!(a, b);
 }
+
+/// A pcap file of `frames` with link type `link` (microsecond timestamps).
+fn legacy_pcap(link: u32, frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend(0xa1b2_c3d4u32.to_le_bytes());
+    out.extend(2u16.to_le_bytes());
+    out.extend(4u16.to_le_bytes());
+    out.extend([0; 8]);
+    out.extend(262_144u32.to_le_bytes());
+    out.extend(link.to_le_bytes());
+    for (i, frame) in frames.iter().enumerate() {
+        out.extend((1_800_000_000u32 + i as u32).to_le_bytes());
+        out.extend(0u32.to_le_bytes());
+        out.extend((frame.len() as u32).to_le_bytes());
+        out.extend((frame.len() as u32).to_le_bytes());
+        out.extend(frame);
+    }
+    out
+}
+
+/// A pcapng file with one interface per link type and each frame on its interface.
+fn pcapng(links: &[u16], frames: &[(u32, Vec<u8>)]) -> Vec<u8> {
+    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let padded = body.len().div_ceil(4) * 4;
+        let total = (12 + padded) as u32;
+        let mut b = kind.to_le_bytes().to_vec();
+        b.extend(total.to_le_bytes());
+        b.extend(body);
+        b.resize(8 + padded, 0);
+        b.extend(total.to_le_bytes());
+        b
+    }
+    let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+    shb.extend(1u16.to_le_bytes());
+    shb.extend(0u16.to_le_bytes());
+    shb.extend((-1i64).to_le_bytes());
+    let mut out = block(0x0a0d_0d0a, &shb);
+    for link in links {
+        let mut idb = link.to_le_bytes().to_vec();
+        idb.extend(0u16.to_le_bytes());
+        idb.extend(262_144u32.to_le_bytes());
+        out.extend(block(1, &idb));
+    }
+    for (i, (interface, frame)) in frames.iter().enumerate() {
+        let micros = (1_800_000_000u64 + i as u64) * 1_000_000;
+        let mut epb = interface.to_le_bytes().to_vec();
+        epb.extend(((micros >> 32) as u32).to_le_bytes());
+        epb.extend((micros as u32).to_le_bytes());
+        epb.extend((frame.len() as u32).to_le_bytes());
+        epb.extend((frame.len() as u32).to_le_bytes());
+        epb.extend(frame);
+        out.extend(block(6, &epb));
+    }
+    out
+}
+
+/// The Ethernet frames of a committed capture of this crate.
+fn frames_of(name: &str) -> Vec<Vec<u8>> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/captures").join(name);
+    let bytes = std::fs::read(path).unwrap();
+    // Legacy pcap: a 24-byte header, then 16-byte record headers.
+    let mut frames = Vec::new();
+    let mut at = 24;
+    while at + 16 <= bytes.len() {
+        let len = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+        frames.push(bytes[at + 16..at + 16 + len].to_vec());
+        at += 16 + len;
+    }
+    frames
+}
+
+#[test]
+fn a_capture_of_a_link_type_not_read_is_refused_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wireless = tmp.path().join("wlan.pcap");
+    std::fs::write(&wireless, legacy_pcap(105, &frames_of("tls1_3.pcap"))).unwrap();
+    let err = read_capture(&wireless, |_| panic!("no frame of this link type is read")).unwrap_err();
+    let CaptureError::UnreadLinkType { link, stats, .. } = &err else { panic!("{err}") };
+    assert_eq!((*link, stats.unread, stats.records), (105, frames_of("tls1_3.pcap").len() as u64, 0));
+    assert!(err.to_string().contains("link type 105 (IEEE 802.11 wireless) were not read"), "{err}");
+}
+
+#[test]
+fn unread_frames_beside_read_ones_are_decoded_around_and_counted_as_lost() {
+    use temper_collector::wire::decode::decode_capture;
+    use temper_collector::wire::observations::HostNaming;
+    use temper_collector::Event;
+    let tmp = tempfile::tempdir().unwrap();
+    let mixed = tmp.path().join("mixed.pcapng");
+    let mut frames: Vec<(u32, Vec<u8>)> = frames_of("tls1_3.pcap").into_iter().map(|f| (0, f)).collect();
+    frames.insert(3, (1, vec![0x08, 0x02, 0, 0, 0xff, 0xff]));
+    frames.insert(5, (1, vec![0x88, 0x42, 0, 0]));
+    std::fs::write(&mixed, pcapng(&[1, 127], &frames)).unwrap();
+    let mut observations = Vec::new();
+    let (summary, error) = decode_capture(&mixed, &HostNaming::default(), |o| observations.push(o)).unwrap();
+    assert!(matches!(error, Some(CaptureError::UnreadLinkType { link: 127, .. })), "{error:?}");
+    assert_eq!(summary.handshakes.get("tls"), Some(&1), "the Ethernet interface's handshake is decoded");
+    let lost: Vec<u64> = observations
+        .iter()
+        .filter_map(|o| match &o.event {
+            Event::Coverage(c) => Some(c.lost),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lost, [2], "the two unread frames may have held traffic: the coverage says so");
+}
+
+#[test]
+fn nflog_captures_are_read() {
+    use temper_collector::wire::decode::decode_capture;
+    use temper_collector::wire::observations::HostNaming;
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/captures/nflog.pcap");
+    let (summary, error) = decode_capture(&path, &HostNaming::default(), |_| {}).unwrap();
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(summary.handshakes.get("tls"), Some(&1), "{summary:?}");
+}

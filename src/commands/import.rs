@@ -160,7 +160,7 @@ pub fn pcap(
         Some(first) => Err(fail(
             BAD_INPUT,
             format!(
-                "{first}; what was decoded before the damage was imported ({} damaged file(s))",
+                "{first}; every packet Temper reads was imported ({} file(s) damaged or with frames not read)",
                 damage_errors.len()
             ),
         )),

@@ -160,7 +160,12 @@ impl Cut {
 
     fn damage(self, file: &str) -> Damage {
         let missing = if self.listed > self.chunk + 1 {
-            format!("; the header lists {} chunks, so chunks {} to {} are missing", self.listed, self.chunk + 1, self.listed - 1)
+            format!(
+                "; the header lists {} chunks, so chunks {} to {} are missing",
+                self.listed,
+                self.chunk + 1,
+                self.listed - 1
+            )
         } else {
             String::new()
         };

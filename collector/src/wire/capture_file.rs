@@ -23,7 +23,16 @@ pub enum CaptureError {
     NotACapture { file: String },
     /// `stats` describe what was read before the damage (it was all delivered).
     #[error("{file}: damaged capture at byte offset {offset}: {reason} ({} packet(s) before it were read)", stats.records)]
-    Damaged { file: String, offset: u64, reason: String, stats: CaptureStats },
+    Damaged { file: String, offset: u64, reason: String, stats: Box<CaptureStats> },
+    /// Frames of a link type the decoder does not read: skipped, counted as
+    /// lost; `stats` describe the rest, which was all delivered.
+    #[error(
+        "{file}: {} frame(s) of link type {link} ({}) were not read{}",
+        stats.unread,
+        super::frame::link_name(*link),
+        if stats.records > 0 { format!("; the {} packet(s) of other link types were", stats.records) } else { String::new() }
+    )]
+    UnreadLinkType { file: String, link: i32, stats: Box<CaptureStats> },
 }
 
 /// What reading a capture found.
@@ -35,6 +44,10 @@ pub struct CaptureStats {
     pub records: u64,
     /// Frames of a link type or protocol this decoder does not read.
     pub skipped: u64,
+    /// Of those, frames of a link type it does not read (they may hold
+    /// traffic it would have learned from), and the first such link type.
+    pub unread: u64,
+    pub unread_link: Option<i32>,
     /// Bytes of the (decompressed) file consumed.
     pub bytes: u64,
     pub first_packet: Option<PacketTime>,
@@ -119,7 +132,7 @@ pub fn read_stream(
                 file: name.to_string(),
                 offset: 0,
                 reason: format!("{e:?}"),
-                stats: CaptureStats::default(),
+                stats: Box::default(),
             })
         }
     };
@@ -135,7 +148,7 @@ pub fn read_stream(
             file: name.to_string(),
             offset: consumed,
             reason,
-            stats: CaptureStats { bytes: consumed, ..*stats },
+            stats: Box::new(CaptureStats { bytes: consumed, ..*stats }),
         };
         match reader.next() {
             Ok((size, block)) => {
@@ -200,7 +213,10 @@ pub fn read_stream(
         }
     }
     stats.bytes = consumed;
-    Ok(stats)
+    match stats.unread_link {
+        Some(link) => Err(CaptureError::UnreadLinkType { file: name.to_string(), link, stats: Box::new(stats) }),
+        None => Ok(stats),
+    }
 }
 
 fn describe(error: &PcapError<&[u8]>) -> String {
@@ -229,6 +245,12 @@ fn deliver(
         stats.skipped += 1;
         return;
     };
+    if !super::frame::reads_link(link) {
+        stats.skipped += 1;
+        stats.unread += 1;
+        stats.unread_link.get_or_insert(link);
+        return;
+    }
     match decode_frame(link, time, frame) {
         Some(record) => {
             stats.records += 1;

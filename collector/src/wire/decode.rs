@@ -60,15 +60,19 @@ pub fn decode_capture_from(
     let (capture, damage) = match read {
         Ok(stats) => (stats, None),
         // What came before the damage was delivered: decode it, report the damage beside it.
-        Err(error @ CaptureError::Damaged { stats, .. }) => (stats, Some(error)),
-        Err(other) => return Err(other),
+        Err(error) => match &error {
+            CaptureError::Damaged { stats, .. } | CaptureError::UnreadLinkType { stats, .. } => (**stats, Some(error)),
+            _ => return Err(error),
+        },
     };
     summary.capture = capture;
     summary.flows = tracker.finish(&mut findings);
     emit(&mut findings, &mut summary);
     if let (Some(from), Some(to)) = (capture.first(), capture.last()) {
         for (host, categories) in covered {
-            let event = Event::Coverage(Coverage { categories: categories.into_iter().collect(), from, to, lost: 0 });
+            // Frames of a link type not read may have held traffic of these categories.
+            let lost = capture.unread;
+            let event = Event::Coverage(Coverage { categories: categories.into_iter().collect(), from, to, lost });
             sink(Observation::new(to, host, "wire", event));
         }
     }

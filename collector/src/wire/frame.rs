@@ -1,6 +1,8 @@
 //! Link-layer frames to capture records: Ethernet (with VLAN tags), Linux
-//! cooked captures (SLL, SLL2), BSD null/loopback and raw IP, over IPv4 and
-//! IPv6 (extension headers skipped). Headers are read with etherparse's
+//! cooked captures (SLL, SLL2), BSD null/loopback, raw IP, PPP, Linux NFLOG
+//! (`tcpdump -i nflog`) and macOS PKTAP (`tcpdump -i any` there), over IPv4
+//! and IPv6 (extension headers skipped). Other link types are named by
+//! [`link_name`] when a capture holds them, never silently dropped. Headers are read with etherparse's
 //! header slices, which only wrap the bytes: building a whole
 //! `LaxSlicedPacket` per packet cost more than everything else decode does.
 //! Parsing is lax where captures need it: a frame cut by the snap length
@@ -26,6 +28,38 @@ pub mod linktype {
     pub const LINUX_SLL2: i32 = 276;
     /// OpenBSD's DLT_RAW number, seen in old captures.
     pub const RAW_OPENBSD: i32 = 14;
+    pub const PPP: i32 = 9;
+    pub const NFLOG: i32 = 239;
+    pub const PKTAP: i32 = 258;
+}
+
+/// Whether [`decode_frame`] reads frames of this link type.
+pub fn reads_link(link: i32) -> bool {
+    use linktype::*;
+    matches!(
+        link,
+        NULL | ETHERNET | RAW | LOOP | LINUX_SLL | IPV4 | IPV6 | LINUX_SLL2 | RAW_OPENBSD | PPP | NFLOG | PKTAP
+    )
+}
+
+/// The name tcpdump's list gives a link type, for messages.
+pub fn link_name(link: i32) -> &'static str {
+    match link {
+        6 => "IEEE 802.5 Token Ring",
+        8 => "SLIP",
+        10 => "FDDI",
+        50 => "PPP in HDLC-like framing",
+        105 => "IEEE 802.11 wireless",
+        119 => "Prism 802.11",
+        127 => "802.11 with radiotap",
+        143 => "DOCSIS",
+        163 => "802.11 with AVS",
+        187 => "Bluetooth HCI",
+        195 => "IEEE 802.15.4",
+        220 => "USB (usbmon)",
+        249 => "USBPcap",
+        _ => "not a link type Temper reads",
+    }
 }
 
 const ETHERTYPE_IPV4: u16 = 0x0800;
@@ -57,6 +91,17 @@ pub fn decode_frame(link: i32, time: PacketTime, frame: &[u8]) -> Option<Capture
         linktype::LINUX_SLL2 => frame.get(20..)?,
         linktype::NULL | linktype::LOOP => frame.get(4..)?,
         linktype::RAW | linktype::RAW_OPENBSD | linktype::IPV4 | linktype::IPV6 => frame,
+        linktype::PPP => ppp_payload(frame)?,
+        linktype::NFLOG => nflog_payload(frame)?,
+        // PKTAP: a header whose length and inner link type lead (macOS's net/pktap.h).
+        linktype::PKTAP => {
+            let len = u32::from_le_bytes(frame.get(..4)?.try_into().ok()?) as usize;
+            let inner = i32::from_le_bytes(frame.get(4..8)?.try_into().ok()?);
+            if inner == linktype::PKTAP || len < 8 {
+                return None;
+            }
+            return decode_frame(inner, time, frame.get(len..)?);
+        }
         _ => return None,
     };
     let (src_ip, dst_ip, protocol, payload) = decode_ip(ip)?;
@@ -95,6 +140,37 @@ pub fn decode_frame(link: i32, time: PacketTime, frame: &[u8]) -> Option<Capture
         }
         _ => None,
     }
+}
+
+/// The IP packet of a PPP frame (RFC 1661 §2), with or without the
+/// HDLC address and control bytes (0xff 0x03) before the protocol.
+fn ppp_payload(frame: &[u8]) -> Option<&[u8]> {
+    let frame = frame.strip_prefix(&[0xff, 0x03]).unwrap_or(frame);
+    match frame.get(..2)? {
+        [0x00, 0x21] | [0x00, 0x57] => frame.get(2..),
+        _ => None,
+    }
+}
+
+/// The packet of a Linux NFLOG frame: a 4-byte header (family, version,
+/// resource id), then TLVs (length and type little-endian, each padded to 4
+/// bytes); NFULA_PAYLOAD (9) holds the IP packet.
+fn nflog_payload(frame: &[u8]) -> Option<&[u8]> {
+    const NFULA_PAYLOAD: u16 = 9;
+    let mut rest = frame.get(4..)?;
+    while rest.len() >= 4 {
+        let len = u16::from_le_bytes([rest[0], rest[1]]) as usize;
+        let kind = u16::from_le_bytes([rest[2], rest[3]]);
+        if len < 4 {
+            return None;
+        }
+        let value = rest.get(4..len)?;
+        if kind == NFULA_PAYLOAD {
+            return Some(value);
+        }
+        rest = rest.get(len.div_ceil(4) * 4..).unwrap_or_default();
+    }
+    None
 }
 
 /// Addresses, transport protocol and transport bytes of an IP packet (the
@@ -148,6 +224,41 @@ fn decode_ip(packet: &[u8]) -> Option<(IpAddr, IpAddr, u8, &[u8])> {
 
 #[cfg(test)]
 mod tests {
+    /// Frame 4 of the committed TLS 1.3 capture: the ClientHello, on Ethernet.
+    fn client_hello() -> Vec<u8> {
+        let bytes = include_bytes!("../../tests/captures/tls1_3.pcap");
+        let mut at = 24;
+        let mut frames = Vec::new();
+        while at + 16 <= bytes.len() {
+            let len = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+            frames.push(bytes[at + 16..at + 16 + len].to_vec());
+            at += 16 + len;
+        }
+        frames[3].clone()
+    }
+
+    #[test]
+    fn pktap_and_ppp_carry_the_same_packet() {
+        let ethernet = client_hello();
+        let time = PacketTime::from_parts(1_800_000_000, 0);
+        let want = decode_frame(linktype::ETHERNET, time, &ethernet).unwrap();
+        // PKTAP: a 108-byte header naming the inner link type (Ethernet), then the frame.
+        let mut pktap = 108u32.to_le_bytes().to_vec();
+        pktap.extend(1u32.to_le_bytes());
+        pktap.resize(108, 0);
+        pktap.extend(&ethernet);
+        assert_eq!(decode_frame(linktype::PKTAP, time, &pktap).unwrap().payload, want.payload);
+        // PPP, with and without HDLC address and control.
+        let ip = &ethernet[14..];
+        for prefix in [&[0x00, 0x21][..], &[0xff, 0x03, 0x00, 0x21][..]] {
+            let ppp = [prefix, ip].concat();
+            let got = decode_frame(linktype::PPP, time, &ppp).unwrap();
+            assert_eq!((got.src, got.dst, got.payload), (want.src, want.dst, want.payload));
+        }
+        assert!(decode_frame(linktype::PPP, time, &[0xc0, 0x21, 1, 2]).is_none(), "LCP is not IP");
+        assert!(decode_frame(linktype::PKTAP, time, &[4, 0, 0, 0, 0x02, 1, 0, 0]).is_none(), "a header too short");
+    }
+
     use super::*;
     use etherparse::PacketBuilder;
 

@@ -85,4 +85,23 @@ for protocol in SMB3 NT1; do
         -U temper-capture%secret -m $protocol --option='client min protocol=NT1' --option='client ntlmv2 auth=yes' \
         -c 'put report.txt; ls; get report.txt copy.txt' > /dev/null"
 done
+# TLS through Linux NFLOG (`tcpdump -i nflog:N`): nftables logs both
+# directions of a loopback handshake to group 7, in a table of its own.
+nft add table inet temper_capture
+nft add chain inet temper_capture out '{ type filter hook output priority 0; }'
+nft add rule inet temper_capture out tcp dport 44310 log group 7
+nft add rule inet temper_capture out tcp sport 44310 log group 7
+openssl s_server -accept 127.0.0.1:44310 -cert "$work/cert.pem" -key "$work/key.pem" -quiet -tls1_3 \
+    < /dev/null > /dev/null 2>&1 &
+server=$!
+wait_port 44310
+tcpdump -U -s 0 -i nflog:7 -w "$work/nflog.pcap" 2>/dev/null &
+dump=$!
+sleep 1
+timeout 10 openssl s_client -connect 127.0.0.1:44310 -servername app.temper.test -tls1_3 < /dev/null > /dev/null 2>&1 || true
+sleep 1
+kill -INT "$dump"; wait "$dump" 2>/dev/null || true
+kill "$server"
+nft delete table inet temper_capture
+cp "$work/nflog.pcap" "$out/nflog.pcap"
 ls -l "$out"/*.pcap
