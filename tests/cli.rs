@@ -182,6 +182,31 @@ fn corrupt_profile_is_a_clear_error() {
 }
 
 #[test]
+fn an_empty_or_damaged_profile_is_one_line_and_exit_4() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "empty.db", "");
+    let run = temper(dir.path(), &["--profile", "empty.db", "policy", "generate", "-o", "p.json"]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(one_line_error(&run).contains("empty.db: not a Temper profile: the file is empty"));
+    assert!(!dir.path().join("p.json").exists(), "no policy from an empty profile");
+
+    write(dir.path(), "a.jsonl", &format!("{OS}\n{SMB1}\n"));
+    ok(dir.path(), &["--profile", "dropped.db", "import", "jsonl", "a.jsonl"]);
+    let conn = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('DROP TABLE evidence'); c.commit()",
+        ])
+        .arg(dir.path().join("dropped.db"))
+        .status()
+        .expect("python3 runs");
+    assert!(conn.success());
+    let run = temper(dir.path(), &["--profile", "dropped.db", "policy", "generate", "-o", "p.json"]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(one_line_error(&run).contains("dropped.db: profile is damaged: its table `evidence` is missing"));
+}
+
+#[test]
 fn unknown_policy_version_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.jsonl", &format!("{OS}\n{SMB1}\n"));

@@ -40,15 +40,16 @@ impl Profile {
     pub fn create_or_open(path: &Path) -> Result<Profile, ProfileError> {
         if !path.exists() {
             create_private_file(path)?;
+            return Profile::open_file(path, true);
         }
-        Profile::open_file(path)
+        Profile::open_file(path, false)
     }
 
     /// Creates a new profile keeping `cap` distinct evidence values exactly
     /// per fact and dimension (the default is [`DEFAULT_EVIDENCE_CAP`]).
     pub fn create_with_cap(path: &Path, cap: usize) -> Result<Profile, ProfileError> {
         create_private_file(path)?;
-        let mut profile = Profile::open_file(path)?;
+        let mut profile = Profile::open_file(path, true)?;
         let cap = cap.max(1);
         profile
             .conn
@@ -63,11 +64,22 @@ impl Profile {
         if !path.exists() {
             return Err(ProfileError::NotFound(path.to_path_buf()));
         }
-        Profile::open_file(path)
+        Profile::open_file(path, false)
     }
 
-    fn open_file(path: &Path) -> Result<Profile, ProfileError> {
+    /// `created`: this process made the file just now, so it may be empty.
+    fn open_file(path: &Path, created: bool) -> Result<Profile, ProfileError> {
         let sql = |source| classify(path, source);
+        // SQLite would take an empty file for a new database: a profile that
+        // lost its bytes (a copy cut off, a truncated file) must not become
+        // an empty profile that the next import or policy trusts.
+        let len = std::fs::metadata(path).map_err(|source| ProfileError::Io { path: path.into(), source })?.len();
+        if len == 0 && !created {
+            return Err(ProfileError::NotAProfile {
+                path: path.into(),
+                reason: "the file is empty (a profile is never empty; remove it to start a new one)".into(),
+            });
+        }
         let conn = Connection::open(path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sql)?;
@@ -82,10 +94,7 @@ impl Profile {
             });
         }
         if version > 0 {
-            let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(sql)?;
-            if check != "ok" {
-                return Err(ProfileError::Damaged { path: path.into(), reason: check });
-            }
+            check_integrity(&conn, path)?;
             let app: Option<String> = conn
                 .query_row("SELECT value FROM meta WHERE key = 'application'", [], |r| r.get(0))
                 .optional()
@@ -454,6 +463,37 @@ fn create_private_file(path: &Path) -> Result<(), ProfileError> {
         options.mode(0o600);
     }
     options.open(path).map(drop).map_err(|source| ProfileError::Io { path: path.into(), source })
+}
+
+/// SQLite's own check, and every table of the schema present: one line
+/// naming the first problem and how many more there are.
+fn check_integrity(conn: &Connection, path: &Path) -> Result<(), ProfileError> {
+    let sql = |source| classify(path, source);
+    let mut statement = conn.prepare("PRAGMA quick_check").map_err(sql)?;
+    let problems: Vec<String> = statement
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(sql)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql)?
+        .into_iter()
+        .flat_map(|row| row.lines().map(str::to_string).collect::<Vec<_>>())
+        // "*** in database main ***" heads SQLite's list: it names no problem.
+        .filter(|line| line != "ok" && !line.starts_with("*** in database"))
+        .collect();
+    if let Some(first) = problems.first() {
+        let more = match problems.len() - 1 {
+            0 => String::new(),
+            n => format!(" (and {n} more problem(s))"),
+        };
+        return Err(ProfileError::Damaged { path: path.into(), reason: format!("{first}{more}") });
+    }
+    let mut statement = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").map_err(sql)?;
+    let present: Vec<String> =
+        statement.query_map([], |r| r.get(0)).map_err(sql)?.collect::<Result<Vec<_>, _>>().map_err(sql)?;
+    if let Some(missing) = crate::schema::TABLES.iter().find(|t| !present.iter().any(|p| p == *t)) {
+        return Err(ProfileError::Damaged { path: path.into(), reason: format!("its table `{missing}` is missing") });
+    }
+    Ok(())
 }
 
 /// Turns SQLite's "not a database" and "malformed" into a clear profile error.

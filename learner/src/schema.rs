@@ -78,6 +78,10 @@ pub const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
+/// Every table of the latest schema: a profile missing one is damaged.
+pub const TABLES: &[&str] =
+    &["meta", "hosts", "facts", "fact_days", "evidence", "evidence_totals", "coverage", "coverage_loss", "inventory"];
+
 pub fn latest_version() -> i64 {
     MIGRATIONS.len() as i64
 }

@@ -71,6 +71,30 @@ fn damaged_profile_is_reported() {
     std::fs::write(&path, &bytes).unwrap();
     let err = Profile::open(&path).err().unwrap();
     assert!(matches!(err, ProfileError::Damaged { .. } | ProfileError::NotAProfile { .. }), "{err:?}");
+    assert_eq!(err.to_string().lines().count(), 1, "one line, whatever SQLite lists: {err}");
+}
+
+#[test]
+fn an_empty_file_is_never_taken_for_a_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.db");
+    std::fs::write(&path, b"").unwrap();
+    for err in [Profile::open(&path).err().unwrap(), Profile::create_or_open(&path).err().unwrap()] {
+        assert!(matches!(err, ProfileError::NotAProfile { .. }), "{err:?}");
+        assert!(err.to_string().contains("the file is empty"), "{err}");
+    }
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "nothing was written into it");
+}
+
+#[test]
+fn a_profile_missing_a_table_is_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dropped.db");
+    drop(Profile::create_or_open(&path).unwrap());
+    Connection::open(&path).unwrap().execute_batch("DROP TABLE fact_days;").unwrap();
+    let err = Profile::open(&path).err().unwrap();
+    assert!(matches!(err, ProfileError::Damaged { .. }), "{err:?}");
+    assert!(err.to_string().ends_with("profile is damaged: its table `fact_days` is missing"), "{err}");
 }
 
 #[test]
