@@ -8,11 +8,12 @@ use std::path::PathBuf;
     name = "temper",
     version,
     about = "Learn what a server really uses, then harden it without breaking that",
-    after_help = "Exit codes: 0 success; 1 unexpected error; 2 usage error; 3 bad input file; 4 profile missing, damaged or too new; 5 bad policy file; 6 artifacts could not be written; 7 cannot observe here (not privileged, or no kernel BTF on Linux)."
+    after_help = "Exit codes:\n  0  success\n  1  unexpected error\n  2  usage error, or a command this build lacks\n  3  bad input file (named, with its line, offset, chunk or link type)\n  4  profile missing, empty, damaged or too new\n  5  bad policy or review file, or a policy naming a rule this temper lacks\n  6  artifacts could not be written\n  7  cannot observe here (not elevated or privileged, or no kernel BTF)\n  8  the policy would break observed use, or the host is another kind than the bundle's role\n  9  bundle refused (untrusted signer, modified, not a bundle), or a bad key file\n 10  check: the live configuration differs from the policy\n 11  apply: install.sh refused the bundle (a validation failed); every file was restored"
 )]
 pub struct Cli {
     /// The profile database [default: temper.db in the working directory;
-    /// `observe` on Windows: %ProgramData%\Temper\profile.db].
+    /// `observe` and `apply`: the observer's, /var/lib/temper/profile.db on
+    /// Linux, %ProgramData%\Temper\profile.db on Windows].
     #[arg(long, global = true, env = "TEMPER_PROFILE")]
     pub profile: Option<PathBuf>,
     /// More log output (-v info, -vv debug); RUST_LOG overrides.
@@ -61,6 +62,7 @@ pub enum Command {
         /// Linux: the smb.conf `testparm` resolves [default: /etc/samba/smb.conf].
         #[arg(long)]
         smb_conf: Option<PathBuf>,
+        /// Print the result as JSON, for scripts.
         #[arg(long)]
         json: bool,
     },
@@ -70,7 +72,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Create an ed25519 key pair for signing bundles: PATH (secret, mode 0600) and PATH.pub.
     Keygen {
-        #[arg(long)]
+        /// Where to write the secret key (PATH.pub gets the public one).
+        #[arg(short = 'o', long)]
         out: PathBuf,
         /// A name for the key, shown when a bundle is verified [default: the file name].
         #[arg(long)]
@@ -88,7 +91,8 @@ pub enum Command {
     /// Write the enforcement artifacts of a policy, one directory per host.
     Render {
         policy: PathBuf,
-        #[arg(long)]
+        /// The directory to write into (one subdirectory per host).
+        #[arg(short = 'o', long)]
         out: PathBuf,
         /// `audit`: only what logs (audit settings, the firewall logging what it would drop), before enforcing.
         #[arg(long, value_enum, default_value_t = StageArg::Enforce)]
@@ -99,6 +103,7 @@ pub enum Command {
         /// The catalog as Markdown (docs/rules.md is this output).
         #[arg(long, conflicts_with = "json")]
         markdown: bool,
+        /// Print the result as JSON, for scripts.
         #[arg(long)]
         json: bool,
     },
@@ -109,7 +114,7 @@ pub enum Command {
     /// Run the whole pipeline on built-in demo data for two servers.
     Demo {
         /// Where to write observations, profile, policy, report and artifacts.
-        #[arg(long, default_value = "temper-demo")]
+        #[arg(short = 'o', long, default_value = "temper-demo")]
         out: PathBuf,
         /// Seed of the demo generator.
         #[arg(long, default_value_t = temper_collector::demo::DEMO_SEED)]
@@ -245,6 +250,7 @@ pub enum ImportCommand {
 pub enum ProfileCommand {
     /// Summarise the profile: hosts, facts, coverage.
     Show {
+        /// Print the result as JSON, for scripts.
         #[arg(long)]
         json: bool,
         /// Also list every fact.
@@ -257,6 +263,7 @@ pub enum ProfileCommand {
         /// The directory to write `<table>.parquet` into (created if missing).
         #[arg(long, value_name = "DIR")]
         parquet: PathBuf,
+        /// Print the result as JSON, for scripts.
         #[arg(long)]
         json: bool,
     },
@@ -280,6 +287,7 @@ pub enum PolicyCommand {
         /// Replay every host of the profile against this host's decisions (a new server of the same role).
         #[arg(value_parser = host_name, long = "as-host")]
         as_host: Option<String>,
+        /// Print the result as JSON, for scripts.
         #[arg(long)]
         json: bool,
     },
@@ -307,6 +315,7 @@ pub enum PolicyCommand {
         bundle: PathBuf,
         #[command(flatten)]
         trust: TrustArgs,
+        /// Print the result as JSON, for scripts.
         #[arg(long)]
         json: bool,
     },
@@ -320,6 +329,7 @@ pub enum PolicyCommand {
         /// Only this host of the profile.
         #[arg(value_parser = host_name, long)]
         host: Option<String>,
+        /// Print the result as JSON, for scripts.
         #[arg(long)]
         json: bool,
     },
@@ -336,6 +346,7 @@ pub enum PolicyCommand {
         /// Write the strictest combination that breaks nothing observed to this file.
         #[arg(long = "pick-strictest", value_name = "OUT")]
         pick_strictest: Option<PathBuf>,
+        /// Print the result as JSON, for scripts.
         #[arg(long)]
         json: bool,
     },
@@ -343,6 +354,7 @@ pub enum PolicyCommand {
     Diff {
         old: PathBuf,
         new: PathBuf,
+        /// Print the result as JSON, for scripts.
         #[arg(long)]
         json: bool,
     },
@@ -493,5 +505,45 @@ fn host_name(raw: &str) -> Result<String, String> {
     match temper_collector::host_name::normalize_host(raw) {
         name if name.is_empty() => Err("a host name cannot be empty".into()),
         name => Ok(name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn every_command(command: &clap::Command, out: &mut Vec<clap::Command>) {
+        out.push(command.clone());
+        for sub in command.get_subcommands() {
+            every_command(sub, out);
+        }
+    }
+
+    #[test]
+    fn every_json_flag_says_what_it_does_and_every_exit_code_is_listed() {
+        let cli = Cli::command();
+        let mut commands = Vec::new();
+        every_command(&cli, &mut commands);
+        for command in &commands {
+            for arg in command.get_arguments().filter(|a| a.get_id() == "json") {
+                assert!(arg.get_help().is_some(), "`{} --json` has no help", command.get_name());
+            }
+            if let Some(out) = command.get_arguments().find(|a| a.get_id() == "out" || a.get_id() == "output") {
+                assert_eq!(
+                    out.get_short(),
+                    Some('o'),
+                    "`{}` writes a file or directory: it takes -o",
+                    command.get_name()
+                );
+            }
+        }
+        let help = cli.get_after_help().expect("exit codes after the help").to_string();
+        for code in 0..=11 {
+            assert!(
+                help.lines().any(|l| l.trim_start().starts_with(&format!("{code} "))),
+                "exit code {code} is not listed"
+            );
+        }
     }
 }

@@ -8,8 +8,8 @@ use temper_policy::PolicyError;
 
 pub const OK: i32 = 0;
 pub const UNEXPECTED: i32 = 1;
-/// A usage error: clap's own, or a command this build lacks (a feature left out).
-#[cfg_attr(feature = "analytics", allow(dead_code))]
+/// A usage error: clap's own, a command this build lacks (a feature left
+/// out), or options that do not say what to do (which host, a bad name).
 pub const USAGE: i32 = 2;
 pub const BAD_INPUT: i32 = 3;
 pub const BAD_PROFILE: i32 = 4;
@@ -60,6 +60,12 @@ pub fn code_of(error: &anyhow::Error) -> i32 {
             return BAD_PROFILE;
         }
         if cause.is::<PolicyError>() || cause.is::<temper_policy::review::ReviewError>() {
+            return BAD_POLICY;
+        }
+        // A bundle's or a profile's policy naming a rule this temper lacks, as a policy file does.
+        if let Some(temper_policy::simulate::SimulateError::UnknownRule(_)) =
+            cause.downcast_ref::<temper_policy::simulate::SimulateError>()
+        {
             return BAD_POLICY;
         }
         if cause.is::<temper_policy::bundle::BundleError>() || cause.is::<temper_policy::signing::KeyError>() {

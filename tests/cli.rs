@@ -207,6 +207,47 @@ fn an_empty_or_damaged_profile_is_one_line_and_exit_4() {
 }
 
 #[test]
+fn usage_errors_are_2_and_a_missing_profile_is_4() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.jsonl", &format!("{OS}\n{}\n{SMB1}\n", OS.replace("fs01", "fs02")));
+    ok(dir.path(), &["import", "jsonl", "a.jsonl"]);
+    ok(dir.path(), &["policy", "generate", "--min-days", "0", "-o", "p.json"]);
+    ok(dir.path(), &["keygen", "-o", "k"]);
+    let run = temper(dir.path(), &["policy", "bundle", "p.json", "--key", "k", "-o", "b.bundle"]);
+    assert_eq!(run.code, 2, "which host is a usage question: {}", run.stderr);
+    assert!(one_line_error(&run).contains("choose one with --host"));
+    ok(dir.path(), &["policy", "bundle", "p.json", "--key", "k", "--host", "FS01", "-o", "b.bundle"]);
+    let run =
+        temper(dir.path(), &["--profile", "absent.db", "apply", "b.bundle", "--trusted-key", "k.pub", "--root", "r"]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(one_line_error(&run).contains("no profile of this host at absent.db"));
+}
+
+#[test]
+fn a_policy_naming_an_unknown_rule_is_exit_5_for_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.jsonl", &format!("{OS}\n{SMB1}\n"));
+    ok(dir.path(), &["import", "jsonl", "a.jsonl"]);
+    ok(dir.path(), &["policy", "generate", "-o", "p.json"]);
+    let text = std::fs::read_to_string(dir.path().join("p.json")).unwrap();
+    let renamed = text.replacen("\"rule\": \"win-smb1-server\"", "\"rule\": \"win-retired-rule\"", 1);
+    assert_ne!(renamed, text);
+    write(dir.path(), "old.json", &renamed);
+    for args in [
+        &["report", "old.json"][..],
+        &["render", "old.json", "-o", "out"],
+        &["policy", "simulate", "old.json"],
+        &["review", "old.json"],
+        &["check", "old.json"],
+        &["policy", "diff", "p.json", "old.json"],
+    ] {
+        let run = temper(dir.path(), args);
+        assert_eq!(run.code, 5, "{args:?}: {}", run.stderr);
+        assert!(one_line_error(&run).contains("old.json: the policy names rule win-retired-rule"), "{args:?}");
+    }
+}
+
+#[test]
 fn unknown_policy_version_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.jsonl", &format!("{OS}\n{SMB1}\n"));
@@ -359,6 +400,37 @@ fn keygen_bundle_verify_and_fit_with_documented_exit_codes() {
     let modified = temper(dir.path(), &["policy", "verify", "bad.bundle", "--trusted-key", "release.pub"]);
     assert_eq!(modified.code, 9);
     assert!(one_line_error(&modified).contains("modified after signing"));
+
+    // Signed by `other`, labelled as `release`: refused, and never said to be release's.
+    let release_id = verified["signer"]["id"].as_str().unwrap().to_string();
+    ok(dir.path(), &["policy", "bundle", "p.json", "--key", "other", "-o", "other.bundle"]);
+    let forged = std::fs::read_to_string(dir.path().join("other.bundle")).unwrap();
+    let release_line =
+        std::fs::read_to_string(dir.path().join("fs01.bundle")).unwrap().lines().nth(1).unwrap().to_string();
+    let other_line = forged.lines().nth(1).unwrap().to_string();
+    let other_id = other_line.split(' ').nth(1).unwrap().to_string();
+    let relabelled = forged.replacen(&format!("signer {other_id} "), &format!("signer {release_id} "), 1);
+    write(dir.path(), "relabelled.bundle", &relabelled);
+    let run = temper(dir.path(), &["policy", "verify", "relabelled.bundle", "--trusted-key", "release.pub"]);
+    assert_eq!(run.code, 9);
+    let line = one_line_error(&run);
+    assert!(
+        line.contains(&format!("signed by key {other_id}")) && line.contains(&format!("claims to be key {release_id}")),
+        "{line}"
+    );
+    write(dir.path(), "swapped.bundle", &forged.replacen(&other_line, &release_line, 1));
+    let run = temper(dir.path(), &["policy", "verify", "swapped.bundle", "--trusted-key", "release.pub"]);
+    assert_eq!(run.code, 9);
+    assert!(
+        one_line_error(&run).contains(&format!("does not verify with the trusted key {release_id}")),
+        "{}",
+        run.stderr
+    );
+
+    // A key name is one printable line.
+    let run = temper(dir.path(), &["keygen", "-o", "evil", "--name", "ops\ntemper-ed25519 AAAA injected"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!dir.path().join("evil.pub").exists());
 
     // The same profile fits its own role; an SMB1 client on the target does not.
     let fit = ok(dir.path(), &["policy", "fit", "fs01.bundle", "--trusted-key", "release.pub"]).stdout;

@@ -59,10 +59,12 @@ pub enum BundleError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: not a Temper bundle: {message}")]
     Malformed { path: PathBuf, message: String },
-    #[error("{path}: signed by key {id} ({name}), which is not among the {trusted} trusted key(s)")]
-    UnknownSigner { path: PathBuf, id: String, name: String, trusted: usize },
-    #[error("{path}: the signature does not match the contents: the bundle was modified after signing")]
-    BadSignature { path: PathBuf },
+    /// `id` is computed from the public key the bundle carries, never taken
+    /// from its label: a label can claim any key.
+    #[error("{path}: signed by key {id} ({name}), which is not among the {trusted} trusted key(s){}", claimed.as_ref().map(|c| format!("; its signer line claims to be key {c}")).unwrap_or_default())]
+    UnknownSigner { path: PathBuf, id: String, name: String, trusted: usize, claimed: Option<String> },
+    #[error("{path}: the signature does not verify with the trusted key {id} the bundle names: it was modified after signing, or signed by another key")]
+    BadSignature { path: PathBuf, id: String },
 }
 
 /// A verified bundle and the trusted key that signed it.
@@ -118,19 +120,25 @@ pub fn open(path: &Path, trusted: &[PublicKey]) -> Result<VerifiedBundle, Bundle
         .and_then(|s| s.try_into().ok())
         .ok_or_else(|| malformed("the signature is not 64 bytes of base64"))?;
     let signature = Signature::from_bytes(&signature);
-    let claimed = BASE64.decode(key).unwrap_or_default();
-    let Some(trusted_key) = trusted.iter().find(|k| k.key.as_bytes().as_slice() == claimed.as_slice()) else {
+    let carried = BASE64.decode(key).unwrap_or_default();
+    let carried_id = <[u8; 32]>::try_from(carried.as_slice())
+        .ok()
+        .and_then(|bytes| ed25519_dalek::VerifyingKey::from_bytes(&bytes).ok())
+        .map(|key| key_id(&key))
+        .unwrap_or_else(|| "(not an ed25519 key)".to_string());
+    let Some(trusted_key) = trusted.iter().find(|k| k.key.as_bytes().as_slice() == carried.as_slice()) else {
         return Err(BundleError::UnknownSigner {
             path: path.into(),
-            id: id.to_string(),
+            id: carried_id.clone(),
             name: name.unwrap_or("").to_string(),
             trusted: trusted.len(),
+            claimed: (id != carried_id).then(|| id.to_string()),
         });
     };
     let mut message = bytes[..lines[2].0].to_vec();
     message.extend_from_slice(&bytes[lines[2].1 + 1..]);
     if !trusted_key.verifies(&message, &signature) || key_id(&trusted_key.key) != id {
-        return Err(BundleError::BadSignature { path: path.into() });
+        return Err(BundleError::BadSignature { path: path.into(), id: key_id(&trusted_key.key) });
     }
     let payload: BundlePayload = serde_json::from_slice(&bytes[lines[2].1 + 1..])
         .map_err(|e| malformed(&format!("the signed payload does not parse: {e}")))?;

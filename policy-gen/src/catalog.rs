@@ -52,6 +52,17 @@ impl Catalog {
         &self.rules
     }
 
+    /// Loads a policy and checks that this catalog has every rule it names:
+    /// a policy from another version of temper is refused the same way by
+    /// every command (exit 5), never half-read.
+    pub fn load_policy(&self, path: &std::path::Path) -> Result<crate::document::Policy, crate::document::PolicyError> {
+        let policy = crate::document::Policy::load(path)?;
+        if let Some(unknown) = policy.decisions.iter().find(|d| self.get(&d.rule).is_none()) {
+            return Err(crate::document::PolicyError::UnknownRule { path: path.into(), rule: unknown.rule.clone() });
+        }
+        Ok(policy)
+    }
+
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
     }

@@ -70,7 +70,7 @@ pub fn run(profile: Option<PathBuf>, args: &ApplyArgs) -> anyhow::Result<()> {
         let profile_path = profile.unwrap_or_else(|| default_state_dir().join("profile.db"));
         if !profile_path.exists() {
             return Err(fail(
-                BAD_INPUT,
+                crate::exit::BAD_PROFILE,
                 format!(
                     "no profile of this host at {} to check its fit: observe it first, pass --profile, or --no-fit",
                     profile_path.display()

@@ -10,7 +10,7 @@ use temper_policy::escape::comment_text;
 use temper_policy::host_view::HostView;
 use temper_policy::review::review_path_for;
 use temper_policy::signing::{load_public_keys, PublicKey, SecretKey};
-use temper_policy::{Catalog, Policy};
+use temper_policy::Catalog;
 
 /// Where a host keeps the keys it trusts when no --trusted-key is given.
 fn default_trusted_keys() -> PathBuf {
@@ -45,6 +45,13 @@ pub fn keygen(out: &Path, name: Option<&str>) -> anyhow::Result<()> {
     let name = name
         .map(str::to_string)
         .unwrap_or_else(|| out.file_stem().and_then(|s| s.to_str()).unwrap_or("temper").to_string());
+    // The name goes on one line of the .pub file and of every bundle's header.
+    if name.trim().is_empty() || name.len() > 200 || name.chars().any(|c| c.is_control()) {
+        return Err(fail(
+            crate::exit::USAGE,
+            format!("--name {name:?}: a key name is printable text on one line (at most 200 bytes)"),
+        ));
+    }
     let key = SecretKey::generate(&name)?;
     let public = key.save(out)?;
     println!(
@@ -65,7 +72,7 @@ pub fn bundle(
     stage: temper_policy::render::Stage,
     output: &Path,
 ) -> anyhow::Result<()> {
-    let policy = Policy::load(policy_path)?;
+    let policy = super::load_policy(policy_path)?;
     let key = SecretKey::load(key_path)?;
     let host = match host {
         Some(h) => h.to_string(),
@@ -73,7 +80,7 @@ pub fn bundle(
         None => {
             let hosts: Vec<&str> = policy.hosts.iter().map(|h| h.host.as_str()).collect();
             return Err(fail(
-                crate::exit::BAD_INPUT,
+                crate::exit::USAGE,
                 format!("the policy has {} hosts ({}): choose one with --host", hosts.len(), hosts.join(", ")),
             ));
         }

@@ -4,7 +4,7 @@ use crate::exit::{fail, BAD_INPUT, DRIFT};
 use std::path::{Path, PathBuf};
 use temper_policy::drift::{check, LiveState, Status};
 use temper_policy::escape::comment_text;
-use temper_policy::{Catalog, Policy};
+use temper_policy::Catalog;
 
 pub fn run(
     policy_path: &Path,
@@ -13,7 +13,7 @@ pub fn run(
     smb_conf: Option<PathBuf>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let policy = Policy::load(policy_path)?;
+    let policy = super::load_policy(policy_path)?;
     let host = match host {
         Some(h) if policy.hosts.iter().any(|p| p.host == h) => h.to_string(),
         Some(h) => return Err(fail(BAD_INPUT, format!("no host {h} in {}", policy_path.display()))),

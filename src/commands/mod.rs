@@ -31,6 +31,11 @@ use std::path::PathBuf;
 #[cfg(windows)]
 pub use observe::service_log_file;
 
+/// A policy file, refused (exit 5) when it names a rule this temper's catalog lacks.
+pub(crate) fn load_policy(path: &std::path::Path) -> anyhow::Result<temper_policy::Policy> {
+    Ok(temper_policy::Catalog::embedded()?.load_policy(path)?)
+}
+
 /// The profile when `--profile` and `$TEMPER_PROFILE` are absent.
 const DEFAULT_PROFILE: &str = "temper.db";
 

@@ -55,7 +55,7 @@ pub fn generate(profile_path: &Path, args: &GenerateArgs) -> anyhow::Result<()> 
 
 /// `temper policy simulate`: exits with WOULD_BREAK when anything would break.
 pub fn simulate(profile_path: &Path, policy_path: &Path, as_host: Option<&str>, json: bool) -> anyhow::Result<()> {
-    let policy = Policy::load(policy_path)?;
+    let policy = super::load_policy(policy_path)?;
     let profile = Profile::open(profile_path)?;
     let breaks = temper_policy::simulate::simulate(&policy, &Catalog::embedded()?, &profile, as_host)?;
     if json {
@@ -103,7 +103,7 @@ pub fn compare(
     json: bool,
 ) -> anyhow::Result<()> {
     use temper_policy::compare::{breaks_by_rule, evaluate, pick_strictest, Baseline};
-    let learned = Policy::load(policy_path)?;
+    let learned = super::load_policy(policy_path)?;
     let profile = Profile::open(profile_path)?;
     let catalog = Catalog::embedded()?;
     let names: Vec<String> = if baselines.is_empty() && files.is_empty() {
@@ -124,7 +124,7 @@ pub fn compare(
         candidates.push((name.clone(), policy, result));
     }
     for file in files {
-        let policy = Policy::load(file)?;
+        let policy = super::load_policy(file)?;
         let name = file.display().to_string();
         let result = evaluate(&name, &policy, &catalog, &profile)?;
         candidates.push((name, policy, result));
@@ -168,7 +168,7 @@ pub fn compare(
 
 /// `temper policy diff`.
 pub fn diff(old_path: &Path, new_path: &Path, json: bool) -> anyhow::Result<()> {
-    let (old, new) = (Policy::load(old_path)?, Policy::load(new_path)?);
+    let (old, new) = (super::load_policy(old_path)?, super::load_policy(new_path)?);
     let changes = temper_policy::diff::diff(&old, &new);
     if json {
         println!(

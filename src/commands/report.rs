@@ -3,10 +3,10 @@
 use crate::args::ReportFormat;
 use std::path::Path;
 use temper_observation::atomic_file::write_atomically;
-use temper_policy::{report, Policy};
+use temper_policy::report;
 
 pub fn run(policy_path: &Path, format: ReportFormat, output: Option<&Path>) -> anyhow::Result<()> {
-    let policy = Policy::load(policy_path)?;
+    let policy = super::load_policy(policy_path)?;
     let text = match format {
         ReportFormat::Markdown => report::markdown(&policy),
         ReportFormat::Html => report::html(&policy),

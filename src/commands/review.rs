@@ -8,7 +8,7 @@ use temper_policy::review::{evidence_last_seen, needs_review, review_path_for, O
 use temper_policy::{report::state_label, Policy};
 
 pub fn run(args: &ReviewArgs) -> anyhow::Result<()> {
-    let policy = Policy::load(&args.policy)?;
+    let policy = super::load_policy(&args.policy)?;
     let path = args.file.clone().unwrap_or_else(|| review_path_for(&args.policy));
     let mut file = ReviewFile::load_or_default(&path)?;
     match &args.action {

@@ -106,6 +106,8 @@ pub enum PolicyError {
     UnsupportedVersion { path: PathBuf, found: String },
     #[error("{path}: invalid policy: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error("{path}: the policy names rule {rule}, which this temper's catalog does not have (a policy from another version of temper?)")]
+    UnknownRule { path: PathBuf, rule: String },
 }
 
 impl Policy {
