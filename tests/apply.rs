@@ -57,6 +57,18 @@ impl Setup {
     }
 }
 
+/// Dry-run staging directories in the system's temporary directory.
+fn scratch_dirs() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("temper-dry-run-"))
+        .collect();
+    names.sort();
+    names
+}
+
 /// The staged tree's /etc, as [`tree`] reads it.
 fn snapshot(root: &Path) -> Vec<(String, Entry)> {
     tree(&root.join("etc"))
@@ -143,10 +155,13 @@ fn apply_refuses_modified_bundles_and_hosts_that_do_not_fit_and_dry_run_changes_
     let s = Setup::new();
     let root = s.root("r");
     let before = snapshot(&root);
+    let (whole_before, scratch_before) = (tree(&root), scratch_dirs());
     let dry = s.apply("r", &["--dry-run"]);
     assert_eq!(dry.code, 0, "{}", dry.stderr);
     assert!(dry.stdout.contains("would install /etc/ssh/sshd_config.d/00-temper.conf"), "{}", dry.stdout);
     assert_eq!(snapshot(&root), before);
+    assert_eq!(tree(&root), whole_before, "a dry run writes nothing under the root, its state directory included");
+    assert_eq!(scratch_dirs(), scratch_before, "and leaves no staging directory behind");
 
     let mut bytes = std::fs::read(s.path().join("web.bundle")).unwrap();
     let at = bytes.len() / 2;

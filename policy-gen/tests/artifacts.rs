@@ -418,3 +418,35 @@ fn tls_snippets_pass_nginx_and_apache_and_nginx_refuses_tls_1_1_with_them() {
     assert!(tls12, "a TLS 1.2 client is served");
     assert!(!tls11, "a TLS 1.1 client is refused");
 }
+
+#[test]
+fn hosts_whose_names_make_the_same_directory_each_get_their_own() {
+    let mut obs = linux_host("a/b", 30);
+    obs.extend(linux_host("a_b", 30));
+    for d in 0..30 {
+        obs.push(logon("a/b", at(d, 9), "alice", "publickey", true, 5));
+        obs.push(logon("a_b", at(d, 9), "bob", "publickey", true, 6));
+    }
+    let policy = policy_of(&obs);
+    let dir = tempfile::tempdir().unwrap();
+    render_to(&policy, dir.path());
+    let mut dirs: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    dirs.sort();
+    assert_eq!(dirs.len(), 2, "{dirs:?}");
+    assert!(dirs.iter().all(|d| d.starts_with("a_b-")), "both suffixed, neither overwritten: {dirs:?}");
+    let readmes: Vec<String> =
+        dirs.iter().map(|d| std::fs::read_to_string(dir.path().join(d).join("README.md")).unwrap()).collect();
+    assert!(readmes.iter().any(|r| r.starts_with("# Temper artifacts for a/b")), "{readmes:?}");
+    assert!(readmes.iter().any(|r| r.starts_with(r"# Temper artifacts for a\_b")), "{readmes:?}");
+    let drop_ins: Vec<String> = dirs
+        .iter()
+        .map(|d| {
+            std::fs::read_to_string(dir.path().join(d).join("files/etc/ssh/sshd_config.d/00-temper.conf")).unwrap()
+        })
+        .collect();
+    assert!(
+        drop_ins.iter().any(|t| t.contains("AllowUsers alice"))
+            && drop_ins.iter().any(|t| t.contains("AllowUsers bob"))
+    );
+}

@@ -110,9 +110,20 @@ pub fn run(profile: Option<PathBuf>, args: &ApplyArgs) -> anyhow::Result<()> {
         }
         println!("{}", comment_text(&format!("{host} fits the role (profile {})", profile_path.display())));
     }
-    let staging = state.join("apply").join(chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ").to_string());
-    applying::extract(payload, &staging).map_err(|e| fail(BAD_INPUT, e))?;
-    install(args, &staging, &state, bundle_path, &payload.host)
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ").to_string();
+    // A dry run changes nothing on disk: it stages in a scratch directory it removes.
+    let staging = if args.dry_run {
+        std::env::temp_dir().join(format!("temper-dry-run-{}-{stamp}", std::process::id()))
+    } else {
+        state.join("apply").join(&stamp)
+    };
+    let result = applying::extract(payload, &staging)
+        .map_err(|e| fail(BAD_INPUT, e))
+        .and_then(|()| install(args, &staging, &state, bundle_path, &payload.host));
+    if args.dry_run {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
 }
 
 #[cfg(unix)]

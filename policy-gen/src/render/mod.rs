@@ -61,8 +61,9 @@ pub fn render_stage(policy: &Policy, rules: &[Rule], out: &Path, stage: Stage) -
         }
     };
     let mut summary = RenderSummary::default();
+    let dirs = directory_names(policy.hosts.iter().map(|h| h.host.as_str()));
     for host in &policy.hosts {
-        let dir = out.join(file_name(&host.host));
+        let dir = out.join(&dirs[&host.host]);
         let write_bytes = |relative: &str, bytes: &[u8], written: &mut Vec<PathBuf>| -> Result<(), RenderError> {
             let path = dir.join(relative);
             write_atomically(&path, bytes).map_err(|source| RenderError::Io { path: path.clone(), source })?;
@@ -135,6 +136,32 @@ pub fn render_stage(policy: &Policy, rules: &[Rule], out: &Path, stage: Stage) -
         summary.hosts.push((host.host.clone(), dir, written));
     }
     Ok(summary)
+}
+
+/// Each host's directory name: its name made safe for a file system, and
+/// where two hosts would share one (`a/b` and `a_b`), each of them suffixed
+/// with a digest of its real name, so that no host's artifacts overwrite another's.
+pub fn directory_names<'a>(hosts: impl Iterator<Item = &'a str>) -> std::collections::BTreeMap<String, String> {
+    use sha2::{Digest, Sha256};
+    let hosts: Vec<&str> = hosts.collect();
+    let mut uses: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for host in &hosts {
+        *uses.entry(file_name(host)).or_default() += 1;
+    }
+    hosts
+        .iter()
+        .map(|host| {
+            let safe = file_name(host);
+            let name = if uses[&safe] > 1 {
+                let digest: String =
+                    Sha256::digest(host.as_bytes()).iter().take(4).map(|b| format!("{b:02x}")).collect();
+                format!("{safe}-{digest}")
+            } else {
+                safe
+            };
+            (host.to_string(), name)
+        })
+        .collect()
 }
 
 fn set_executable(path: &Path) -> Result<(), RenderError> {
