@@ -4,12 +4,14 @@
 
 use crate::coverage::CoverageKey;
 use crate::delta::{Delta, HostStats, InventoryEntry};
+use crate::evidence::Dimension;
 use crate::evidence::DEFAULT_EVIDENCE_CAP;
-use crate::fact_key::facts_of;
+use crate::fact_key::{facts_of, FactKey, Touch};
 use crate::fact_stats::FactStats;
+use crate::fold::{fold_of, rank, FoldClass};
 use crate::profile::{Profile, ProfileError};
 use crate::time_buckets::millis;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use temper_observation::{Event, Observation};
 
 /// Per host and source within one stream: did it say what it covered, and if
@@ -25,6 +27,10 @@ pub struct Aggregator {
     delta: Delta,
     pending: u64,
     stream: BTreeMap<(String, String), StreamSource>,
+    /// Per host and fold class, the members this batch keeps as facts, by
+    /// (rank, identity): a flood folds here already, so a batch stays as
+    /// small as the profile it is written to (see `fold`).
+    kept: HashMap<(String, FoldClass), BTreeMap<(u64, String), FactKey>>,
 }
 
 impl Default for Aggregator {
@@ -36,7 +42,13 @@ impl Default for Aggregator {
 impl Aggregator {
     /// `cap`: distinct evidence values kept exactly per fact and dimension.
     pub fn new(cap: usize) -> Self {
-        Aggregator { cap: cap.max(1), delta: Delta::default(), pending: 0, stream: BTreeMap::new() }
+        Aggregator {
+            cap: cap.max(1),
+            delta: Delta::default(),
+            pending: 0,
+            stream: BTreeMap::new(),
+            kept: HashMap::new(),
+        }
     }
 
     /// An aggregator using the profile's evidence cap.
@@ -84,17 +96,53 @@ impl Aggregator {
                 }
             }
             _ => {
-                for touch in facts_of(obs) {
+                let touches = facts_of(obs);
+                for touch in &touches {
                     let span = stream.produced.entry(touch.key.category()).or_insert((at, at));
                     *span = (span.0.min(at), span.1.max(at));
-                    self.delta.facts.entry((obs.host.clone(), touch.key)).or_insert_with(FactStats::empty).record(
-                        at,
-                        &touch.evidence,
-                        self.cap,
-                    );
+                }
+                for touch in touches {
+                    self.record(&obs.host, touch, at);
                 }
             }
         }
+    }
+
+    /// One fact touched: recorded on its own, or on its class's folded fact
+    /// when the class already keeps its limit of lower-ranked members.
+    fn record(&mut self, host: &str, touch: Touch, at: i64) {
+        let cap = self.cap;
+        let entry = (host.to_string(), touch.key);
+        if let Some(stats) = self.delta.facts.get_mut(&entry) {
+            stats.record(at, &touch.evidence, cap);
+            return;
+        }
+        let (host, key) = entry;
+        let Some((class, identity)) = fold_of(&key) else {
+            let mut stats = FactStats::empty();
+            stats.record(at, &touch.evidence, cap);
+            self.delta.facts.insert((host, key), stats);
+            return;
+        };
+        let limit = class.limit();
+        let member = (rank(&key), identity);
+        let kept = self.kept.entry((host.clone(), class.clone())).or_default();
+        let folded_key = (host.clone(), FactKey::Folded { class });
+        if kept.len() >= limit && kept.last_key_value().is_some_and(|(highest, _)| member > *highest) {
+            let folded = self.delta.facts.entry(folded_key).or_insert_with(FactStats::empty);
+            folded.record(at, &touch.evidence, cap);
+            folded.evidence.entry(Dimension::Member).or_default().record(&member.1, at, cap);
+            return;
+        }
+        kept.insert(member, key.clone());
+        if kept.len() > limit {
+            let ((_, identity), evicted) = kept.pop_last().expect("more than the limit kept");
+            let stats = self.delta.facts.remove(&(host.clone(), evicted)).expect("a kept member has its fact");
+            self.delta.facts.entry(folded_key).or_insert_with(FactStats::empty).absorb_member(&identity, &stats, cap);
+        }
+        let mut stats = FactStats::empty();
+        stats.record(at, &touch.evidence, cap);
+        self.delta.facts.insert((host, key), stats);
     }
 
     /// Ends a stream (a file, a replay): sources that produced observations
@@ -121,6 +169,7 @@ impl Aggregator {
         }
         profile.apply(&self.delta)?;
         self.delta = Delta::default();
+        self.kept.clear();
         Ok(std::mem::take(&mut self.pending))
     }
 }

@@ -32,7 +32,7 @@ pub fn learning(profile: &Profile) -> Result<Learning, AnalyticsError> {
 /// Every fact of a convergence category as a row: host, category, first day seen.
 fn facts_frame(facts: &[FactSummary]) -> Result<DataFrame, AnalyticsError> {
     let (mut hosts, mut categories, mut first) = (Vec::new(), Vec::new(), Vec::new());
-    for fact in facts {
+    for fact in facts.iter().filter(|f| f.key.is_use()) {
         let Some(category) = category_of(&fact.key.category()) else { continue };
         hosts.push(fact.host.as_str());
         categories.push(category);
@@ -98,7 +98,7 @@ pub fn fleet_outliers(
         platform_by_host.insert(host.host.clone(), platform);
     }
     let (mut platforms, mut fact_hosts, mut described) = (Vec::new(), Vec::new(), Vec::new());
-    for fact in facts {
+    for fact in facts.iter().filter(|f| f.key.is_use()) {
         platforms.push(platform_by_host.get(&fact.host).map_or("unknown", String::as_str));
         described.push(fact.key.describe());
         fact_hosts.push(fact.host.as_str());

@@ -36,6 +36,12 @@ impl Profile {
                     summary.undercount,
                     summary.dropped
                 ));
+                if let Some(sketch) = &summary.sketch {
+                    line(format!(
+                        "sketch\t{}",
+                        sketch.to_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>()
+                    ));
+                }
                 for (value, t) in &summary.values {
                     line(format!("value\t{value:?}\t{}\t{}\t{}", t.count, t.first_seen, t.last_seen));
                 }

@@ -11,7 +11,14 @@
 //! count, and `undercount` ≤ `total / (cap + 1)`. A value missing from the
 //! summary occurred at most `undercount` times. `dropped` counts values
 //! removed when the summary overflowed.
+//!
+//! How many distinct values there were stays known beyond the cap: from the
+//! first overflow on, a summary also keeps a [`DistinctSketch`] of every
+//! value it was given, so "1,260 distinct peers on 21 days" is still
+//! evidence of a public service, and a flood of a million user names is
+//! still counted. Under the cap the count is exact: the listed values.
 
+use crate::distinct::DistinctSketch;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -29,10 +36,13 @@ pub enum Dimension {
     User,
     /// What: the share path, command line, SNI or image.
     Object,
+    /// Of a folded fact: the identities folded into it (user names, ports, shares).
+    Member,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 4] = [Dimension::Peer, Dimension::Process, Dimension::User, Dimension::Object];
+    pub const ALL: [Dimension; 5] =
+        [Dimension::Peer, Dimension::Process, Dimension::User, Dimension::Object, Dimension::Member];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -40,6 +50,7 @@ impl Dimension {
             Dimension::Process => "process",
             Dimension::User => "user",
             Dimension::Object => "object",
+            Dimension::Member => "member",
         }
     }
 
@@ -68,7 +79,37 @@ impl Tally {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// How many distinct values a summary was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Distinct {
+    /// Every value is listed.
+    Exact(u64),
+    /// Estimated by the summary's sketch (about 3% standard error).
+    About(u64),
+    /// A summary that overflowed before sketches were kept (a profile of
+    /// schema 1): at least the values listed, plus those dropped.
+    AtLeast(u64),
+}
+
+impl Distinct {
+    pub fn value(self) -> u64 {
+        match self {
+            Distinct::Exact(n) | Distinct::About(n) | Distinct::AtLeast(n) => n,
+        }
+    }
+}
+
+impl std::fmt::Display for Distinct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Distinct::Exact(n) => write!(f, "{n}"),
+            Distinct::About(n) => write!(f, "about {n}"),
+            Distinct::AtLeast(n) => write!(f, "at least {n}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EvidenceSummary {
     pub values: BTreeMap<String, Tally>,
     /// Occurrences recorded in this dimension (exact).
@@ -77,6 +118,8 @@ pub struct EvidenceSummary {
     pub undercount: u64,
     /// Values removed when the summary overflowed.
     pub dropped: u64,
+    /// From the first overflow on: every value given, as a sketch.
+    pub sketch: Option<DistinctSketch>,
 }
 
 impl EvidenceSummary {
@@ -84,12 +127,30 @@ impl EvidenceSummary {
         self.undercount == 0 && self.dropped == 0
     }
 
+    /// How many distinct values this summary was given.
+    pub fn distinct(&self) -> Distinct {
+        match &self.sketch {
+            // A sketch never claims fewer values than are listed.
+            Some(sketch) => Distinct::About(sketch.estimate().max(self.values.len() as u64)),
+            None if self.is_exact() => Distinct::Exact(self.values.len() as u64),
+            None => Distinct::AtLeast(self.values.len() as u64 + self.dropped),
+        }
+    }
+
     pub fn record(&mut self, value: &str, at: i64, cap: usize) {
-        self.total += 1;
+        self.record_tally(value, Tally::once(at), cap);
+    }
+
+    /// Adds `tally` occurrences of one value at once (a folded fact's identity).
+    pub fn record_tally(&mut self, value: &str, tally: Tally, cap: usize) {
+        self.total += tally.count;
+        if let Some(sketch) = &mut self.sketch {
+            sketch.insert(value);
+        }
         match self.values.get_mut(value) {
-            Some(tally) => tally.absorb(&Tally::once(at)),
+            Some(listed) => listed.absorb(&tally),
             None => {
-                self.values.insert(value.to_string(), Tally::once(at));
+                self.values.insert(value.to_string(), tally);
                 self.prune(cap);
             }
         }
@@ -100,10 +161,27 @@ impl EvidenceSummary {
         self.total += other.total;
         self.undercount += other.undercount;
         self.dropped += other.dropped;
+        if let Some(theirs) = &other.sketch {
+            self.sketch_listed().merge(theirs);
+        } else if let Some(mine) = &mut self.sketch {
+            // Without a sketch, the other summary lists every value it was given.
+            other.values.keys().for_each(|v| mine.insert(v));
+        }
         for (value, tally) in &other.values {
             self.values.entry(value.clone()).and_modify(|t| t.absorb(tally)).or_insert(*tally);
         }
         self.prune(cap);
+    }
+
+    /// The sketch, started from the listed values (all there are, until the
+    /// first overflow) when there is none yet.
+    fn sketch_listed(&mut self) -> &mut DistinctSketch {
+        let values = &self.values;
+        self.sketch.get_or_insert_with(|| {
+            let mut sketch = DistinctSketch::default();
+            values.keys().for_each(|v| sketch.insert(v));
+            sketch
+        })
     }
 
     /// The Misra–Gries reduction: while more than `cap` values are listed,
@@ -113,6 +191,7 @@ impl EvidenceSummary {
         if self.values.len() <= cap {
             return;
         }
+        self.sketch_listed();
         let mut counts: Vec<u64> = self.values.values().map(|t| t.count).collect();
         counts.sort_unstable_by(|a, b| b.cmp(a));
         let cut = counts[cap];
@@ -206,6 +285,42 @@ mod tests {
             }
             assert_within_bound(&merged, &true_counts(&stream), cap);
         }
+    }
+
+    #[test]
+    fn distinct_values_stay_counted_beyond_the_cap_for_any_batching() {
+        let mut exact = EvidenceSummary::default();
+        for i in 0..16 {
+            exact.record(&format!("peer{i}"), i, 16);
+        }
+        assert_eq!(exact.distinct(), Distinct::Exact(16));
+        assert!(exact.sketch.is_none(), "no sketch while every value is listed");
+
+        let (mut whole, mut left, mut right) =
+            (EvidenceSummary::default(), EvidenceSummary::default(), EvidenceSummary::default());
+        for i in 0..1_260 {
+            let peer = format!("peer{}", i % 1_000);
+            whole.record(&peer, i, 16);
+            if i % 3 == 0 {
+                left.record(&peer, i, 16)
+            } else {
+                right.record(&peer, i, 16)
+            }
+        }
+        // A part under the cap merged into one over it, and the other way round.
+        let mut small = EvidenceSummary::default();
+        small.record("peer5000", 0, 16);
+        let mut merged = right.clone();
+        merged.merge(&left, 16);
+        merged.merge(&small, 16);
+        let mut other_way = small.clone();
+        other_way.merge(&left, 16);
+        other_way.merge(&right, 16);
+        whole.record("peer5000", 0, 16);
+        assert_eq!(merged.sketch, whole.sketch);
+        assert_eq!(other_way.sketch, whole.sketch);
+        let Distinct::About(n) = whole.distinct() else { panic!("{:?}", whole.distinct()) };
+        assert!(n.abs_diff(1_001) < 100, "{n}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use temper_observation::{
 };
 
 use crate::evidence::Dimension;
+use crate::fold::FoldClass;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -64,12 +65,25 @@ pub enum FactKey {
     Module {
         name: String,
     },
+    /// Facts of one class beyond its limit, folded into one (see `fold`):
+    /// counted exactly, their identities in `member` evidence.
+    Folded {
+        class: crate::fold::FoldClass,
+    },
 }
 
 /// `detail` keys that name a negotiated algorithm.
 pub const ALGORITHM_SLOTS: &[&str] = &["cipher", "kex", "mac", "host_key", "etype"];
 
 impl FactKey {
+    /// Whether the fact is a use of the host, what learning waits for and a
+    /// fleet compares: a failed logon is someone's attempt, and a folded fact
+    /// a flood's, neither a need (an attacker sending a new user name every
+    /// few days must not keep learning from converging).
+    pub fn is_use(&self) -> bool {
+        !matches!(self, FactKey::Logon { success: false, .. } | FactKey::Folded { .. })
+    }
+
     pub fn kind(&self) -> Kind {
         match self {
             FactKey::Protocol { .. } | FactKey::Algorithm { .. } => Kind::Protocol,
@@ -80,6 +94,12 @@ impl FactKey {
             FactKey::Service { .. } => Kind::Service,
             FactKey::Logon { .. } => Kind::Logon,
             FactKey::Module { .. } => Kind::Module,
+            FactKey::Folded { class } => match class {
+                FoldClass::FailedLogons { .. } => Kind::Logon,
+                FoldClass::Ports { .. } => Kind::Connection,
+                FoldClass::Shares { .. } => Kind::Share,
+                FoldClass::Algorithms { .. } => Kind::Protocol,
+            },
         }
     }
 
@@ -89,6 +109,7 @@ impl FactKey {
         match self {
             FactKey::Protocol { negotiated, .. } => format!("protocol:{}", negotiated.protocol()),
             FactKey::Algorithm { protocol, .. } => format!("protocol:{protocol}"),
+            FactKey::Folded { class: FoldClass::Algorithms { protocol, .. } } => format!("protocol:{protocol}"),
             other => other.kind().as_str().to_string(),
         }
     }
@@ -135,6 +156,20 @@ impl FactKey {
                 user.as_ref().map(|u| format!(" as {u}")).unwrap_or_default()
             ),
             FactKey::Module { name } => format!("kernel module {name}"),
+            FactKey::Folded { class } => match class {
+                FoldClass::FailedLogons { service, method } => {
+                    format!("failed {method} logons to {service} with other user names (folded)")
+                }
+                FoldClass::Ports { transport, role: r } => {
+                    format!("{}{} on other ports (folded)", transport.as_str(), role(r))
+                }
+                FoldClass::Shares { protocol, access } => {
+                    format!("{} shares other than those listed ({}, folded)", protocol.as_str(), access.as_str())
+                }
+                FoldClass::Algorithms { protocol, slot, role: r, port: p } => {
+                    format!("{protocol} {slot} other names{}{} (folded)", role(r), port(p))
+                }
+            },
         }
     }
 }

@@ -3,7 +3,7 @@
 //! commutative, associative rule (sum, min, max, bucket-wise sum), so any
 //! order and batching of the same observations gives the same numbers.
 
-use crate::evidence::{Dimension, EvidenceSummary};
+use crate::evidence::{Dimension, EvidenceSummary, Tally};
 use crate::time_buckets::{date_of_day, day_of, hour_of_week, utc, HOURS_PER_WEEK};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
@@ -57,6 +57,14 @@ impl FactStats {
         for (dimension, summary) in &other.evidence {
             self.evidence.entry(*dimension).or_default().merge(summary, cap);
         }
+    }
+
+    /// Folds a member fact into this (folded) one: its counts and evidence,
+    /// and its identity into `member` evidence.
+    pub fn absorb_member(&mut self, identity: &str, member: &FactStats, cap: usize) {
+        self.merge(member, cap);
+        let tally = Tally { count: member.count, first_seen: member.first_seen, last_seen: member.last_seen };
+        self.evidence.entry(Dimension::Member).or_default().record_tally(identity, tally, cap);
     }
 
     pub fn first_seen_utc(&self) -> DateTime<Utc> {

@@ -12,10 +12,12 @@ pub mod coverage;
 pub mod coverage_assessment;
 pub mod delta;
 pub mod digest;
+pub mod distinct;
 pub mod evidence;
 pub mod fact_key;
 pub mod fact_stats;
 pub mod fleet;
+pub mod fold;
 pub mod learning;
 pub mod observer;
 #[cfg(feature = "analytics")]
@@ -31,5 +33,6 @@ pub use coverage_assessment::{assess_category, assess_category_since, CategoryCo
 pub use evidence::{Dimension, EvidenceSummary, Tally, DEFAULT_EVIDENCE_CAP};
 pub use fact_key::FactKey;
 pub use fact_stats::FactStats;
+pub use fold::FoldClass;
 pub use profile::{Profile, ProfileError};
 pub use read::{CoverageWindow, Fact, FactSummary, HostRecord, InventoryRecord, LossRecord};

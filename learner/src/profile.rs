@@ -3,9 +3,11 @@
 
 use crate::coverage::{CoverageDelta, CoverageKey, Intervals};
 use crate::delta::{Delta, HostStats, InventoryEntry};
+use crate::distinct::DistinctSketch;
 use crate::evidence::{Dimension, EvidenceSummary, Tally, DEFAULT_EVIDENCE_CAP};
 use crate::fact_key::FactKey;
 use crate::fact_stats::{decode_hours, encode_hours, FactStats};
+use crate::fold::{fold_of, rank, FoldClass};
 use crate::schema::{latest_version, APPLICATION_ID, MIGRATIONS};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::{BTreeMap, HashMap};
@@ -229,8 +231,16 @@ fn write_delta(tx: &Transaction<'_>, delta: &Delta, cap: usize) -> rusqlite::Res
     // Facts in a stable order, so equal profiles get equal row ids.
     let mut facts: Vec<(&(String, FactKey), &FactStats)> = delta.facts.iter().collect();
     facts.sort_by(|a, b| a.0.cmp(b.0));
+    let mut classes: std::collections::BTreeSet<(&str, FoldClass)> = std::collections::BTreeSet::new();
     for ((host, key), stats) in facts {
         write_fact(tx, host, key, stats, cap)?;
+        if let Some((class, _)) = fold_of(key) {
+            classes.insert((host.as_str(), class));
+        }
+    }
+    // Flushes and merges alike: the stored facts of each touched class stay within its limit.
+    for (host, class) in &classes {
+        enforce_fold(tx, host, class, cap)?;
     }
     for (key, set) in &delta.coverage.windows {
         let mut merged = Intervals::default();
@@ -358,7 +368,8 @@ fn write_fact(tx: &Transaction<'_>, host: &str, key: &FactKey, stats: &FactStats
         "INSERT INTO evidence (fact_id, dimension, value, count, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     let mut totals = tx.prepare_cached(
-        "INSERT INTO evidence_totals (fact_id, dimension, total, undercount, dropped) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO evidence_totals (fact_id, dimension, total, undercount, dropped, distinct_sketch)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for (dimension, summary) in &merged.evidence {
         for (value, tally) in &summary.values {
@@ -376,10 +387,75 @@ fn write_fact(tx: &Transaction<'_>, host: &str, key: &FactKey, stats: &FactStats
             dimension.as_str(),
             summary.total as i64,
             summary.undercount as i64,
-            summary.dropped as i64
+            summary.dropped as i64,
+            summary.sketch.as_ref().map(DistinctSketch::to_bytes)
         ])?;
     }
     Ok(())
+}
+
+/// One stored fact's whole aggregate.
+fn read_fact_stats(tx: &Transaction<'_>, id: i64) -> rusqlite::Result<FactStats> {
+    let (count, first_seen, last_seen, hours): (i64, i64, i64, Vec<u8>) =
+        tx.query_row("SELECT count, first_seen, last_seen, hours FROM facts WHERE id=?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+    let mut days = BTreeMap::new();
+    {
+        let mut stmt = tx.prepare_cached("SELECT day, count FROM fact_days WHERE fact_id=?1")?;
+        for row in stmt.query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+            let (day, n) = row?;
+            days.insert(day, n as u64);
+        }
+    }
+    Ok(FactStats {
+        count: count as u64,
+        first_seen,
+        last_seen,
+        days,
+        hours: decode_hours(&hours).unwrap_or_else(|| vec![0; crate::time_buckets::HOURS_PER_WEEK]),
+        evidence: read_evidence(tx, FactRows::One(id))?.remove(&id).unwrap_or_default(),
+    })
+}
+
+fn delete_fact(tx: &Transaction<'_>, id: i64) -> rusqlite::Result<()> {
+    for table in ["fact_days", "evidence", "evidence_totals"] {
+        tx.execute(&format!("DELETE FROM {table} WHERE fact_id=?1"), [id])?;
+    }
+    tx.execute("DELETE FROM facts WHERE id=?1", [id])?;
+    Ok(())
+}
+
+/// Keeps at most its limit of facts of `class` on `host`: the lowest
+/// ranks; the others are folded into the class's folded fact (see `fold`).
+fn enforce_fold(tx: &Transaction<'_>, host: &str, class: &FoldClass, cap: usize) -> rusqlite::Result<()> {
+    let folded = FactKey::Folded { class: class.clone() };
+    let mut members: Vec<(u64, String, i64)> = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached("SELECT id, key FROM facts WHERE host=?1 AND kind=?2")?;
+        for row in stmt
+            .query_map(params![host, folded.kind().as_str()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        {
+            let (id, text) = row?;
+            let Ok(key) = FactKey::from_text(&text) else { continue };
+            if let Some((of, identity)) = fold_of(&key) {
+                if &of == class {
+                    members.push((rank(&key), identity, id));
+                }
+            }
+        }
+    }
+    if members.len() <= class.limit() {
+        return Ok(());
+    }
+    members.sort_unstable();
+    let mut fold = FactStats::empty();
+    for (_, identity, id) in &members[class.limit()..] {
+        let stats = read_fact_stats(tx, *id)?;
+        fold.absorb_member(identity, &stats, cap);
+        delete_fact(tx, *id)?;
+    }
+    write_fact(tx, host, &folded, &fold, cap)
 }
 
 /// Whose per-fact rows (days, evidence) to read.
@@ -417,18 +493,28 @@ pub(crate) fn read_evidence(
     let mut out: HashMap<i64, BTreeMap<Dimension, EvidenceSummary>> = HashMap::new();
     let (filter, fact) = (rows.filter(), rows.param());
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT fact_id, dimension, total, undercount, dropped FROM evidence_totals {filter}"
+        "SELECT fact_id, dimension, total, undercount, dropped, distinct_sketch FROM evidence_totals {filter}"
     ))?;
     let rows = stmt.query_map([&fact], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, Option<Vec<u8>>>(5)?,
+        ))
     })?;
     for row in rows {
-        let (id, dim, total, undercount, dropped) = row?;
+        let (id, dim, total, undercount, dropped, sketch) = row?;
         let Some(dimension) = Dimension::parse(&dim) else { continue };
         let summary = out.entry(id).or_default().entry(dimension).or_default();
         summary.total = total as u64;
         summary.undercount = undercount as u64;
         summary.dropped = dropped as u64;
+        // An unreadable sketch is started afresh from the listed values by
+        // the next merge; the counts beside it are exact anyway.
+        summary.sketch = sketch.as_deref().and_then(DistinctSketch::from_bytes);
     }
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT fact_id, dimension, value, count, first_seen, last_seen FROM evidence {filter}"

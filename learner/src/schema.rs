@@ -76,6 +76,11 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (host, category, name)
     ) WITHOUT ROWID;
     "#,
+    // 1 → 2: how many distinct values an overflowed evidence summary was
+    // given (a sketch, see `distinct`); NULL while the summary is exact.
+    r#"
+    ALTER TABLE evidence_totals ADD COLUMN distinct_sketch BLOB;
+    "#,
 ];
 
 /// Every table of the latest schema: a profile missing one is damaged.

@@ -125,3 +125,27 @@ fn fleet_outliers_are_facts_few_hosts_of_a_platform_use() {
         "only web8 of 8 speaks TLS 1.0; fs01 has no fleet to stand out from"
     );
 }
+
+#[test]
+fn failed_logons_and_floods_do_not_keep_learning_going() {
+    let logon = |n: i64, user: &str, success: bool| {
+        Observation::new(
+            day(n),
+            "web",
+            "journal",
+            Event::Logon(LogonEvent { service: "sshd".into(), method: "password".into(), success }),
+        )
+        .with_user(user)
+        .with_peer(Endpoint::new(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7)), 40_000))
+    };
+    let mut obs: Vec<Observation> = (0..30).map(|d| logon(d, "alice", true)).collect();
+    // A stranger trying a new user name every other day, up to the last one,
+    // and a flood of 1,000 names in the last week.
+    obs.extend((0..15).map(|d| logon(d * 2, &format!("guess{d}"), false)));
+    obs.extend((0..1_000).map(|i| logon(27, &format!("flood{i}"), false)));
+    let dir = tempfile::tempdir().unwrap();
+    let profile = profile_of(&dir.path().join("p.db"), &obs);
+    let result = learning(&profile).unwrap().convergence;
+    let logons = result.iter().find(|c| c.category == "logons").unwrap();
+    assert_eq!((logons.state, logons.facts), (ConvergenceState::Converged, 1), "{}", logons.reason);
+}

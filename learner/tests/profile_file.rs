@@ -19,7 +19,7 @@ fn created_private_in_wal_mode_with_schema_version() {
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal");
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
     // Reopening an up-to-date profile changes nothing.
     Profile::open(&path).unwrap();
 }

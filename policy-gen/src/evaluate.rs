@@ -6,7 +6,8 @@
 //! 2. a use that looks like a need → `exception`;
 //! 3. only uses too rare to trust (see `rarity`) → `review`;
 //! 4. `enforce` or `review` that relies on watching a category that was not
-//!    watched well enough (see `sufficiency`) → `insufficient`.
+//!    watched well enough (see `sufficiency`), or on an identity a flood
+//!    folded (see `floods`) → `insufficient`.
 //!    An exception stays an exception: a use that was seen is a fact.
 
 use crate::catalog::Catalog;
@@ -49,6 +50,7 @@ pub fn generate(
     let mut calendar = Vec::new();
     let mut health = Vec::new();
     let mut scanner_suspects = Vec::new();
+    let mut floods = Vec::new();
     let ctx = ShapeContext { keep_accounts: &options.keep_accounts };
     for record in profile.hosts()? {
         if !options.hosts.is_empty() && !options.hosts.contains(&record.host) {
@@ -75,6 +77,7 @@ pub fn generate(
             .into(),
         );
         scanner_suspects.extend(crate::peers::scanner_suspects(&view, &options.peers));
+        floods.extend(crate::floods::floods_of(&view));
         let quarantine = crate::quarantine::Quarantine::for_host(&view);
         let platform = view.platform();
         hosts.push(HostSummary {
@@ -143,6 +146,7 @@ pub fn generate(
         calendar,
         health,
         scanner_suspects,
+        floods,
         fleet_outliers: options.fleet_outliers.iter().map(Into::into).collect(),
     })
 }
@@ -201,6 +205,17 @@ fn decide(
         let rare: Vec<String> = proposal.usage.iter().map(summarise).collect();
         (State::Review, format!("Only rare use, which may not be a need: {}", rare.join("; ")))
     };
+    let floods = crate::floods::hidden_by(rule, host);
+    if !floods.is_empty() {
+        let flood = crate::floods::hold_back_reason(&floods);
+        match state {
+            State::Enforce | State::Review => {
+                reason = format!("{flood}. (Otherwise: {reason})");
+                state = State::Insufficient;
+            }
+            State::Exception | State::Insufficient => reason = format!("{reason}. {flood}"),
+        }
+    }
     let (coverage, problem) = sufficiency.check(host, &rule.categories, proposal.watched_since);
     if let Some(problem) = problem {
         match state {

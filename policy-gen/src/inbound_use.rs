@@ -9,7 +9,7 @@
 //! saw nothing.
 
 use crate::host_view::{listener_port, HostView};
-use temper_learner::FactKey;
+use temper_learner::{FactKey, FoldClass};
 use temper_observation::normalize::bare_program_name;
 use temper_observation::{InventoryCategory, Protocol, Role, ShareProtocol, Transport};
 
@@ -122,6 +122,17 @@ pub fn inbound_use(key: &FactKey, host: &HostView) -> InboundUse {
             _ => InboundUse::NotInbound,
         },
         FactKey::Script { .. } | FactKey::Exec { .. } | FactKey::Service { .. } | FactKey::Module { .. } => {
+            InboundUse::NotInbound
+        }
+        // A flood of ports: inbound, on ports no longer told apart.
+        FactKey::Folded { class: FoldClass::Ports { role: Some(Role::Client), .. } } => InboundUse::NotInbound,
+        FactKey::Folded { class: FoldClass::Ports { .. } } => InboundUse::PortUnknown,
+        // Shares, whatever their names, were opened through the share server.
+        FactKey::Folded { class: class @ FoldClass::Shares { .. } } => match class.member("") {
+            Some(share) => inbound_use(&share, host),
+            None => InboundUse::NotInbound,
+        },
+        FactKey::Folded { class: FoldClass::FailedLogons { .. } | FoldClass::Algorithms { .. } } => {
             InboundUse::NotInbound
         }
     }

@@ -14,6 +14,7 @@ pub mod escape;
 pub mod evaluate;
 pub mod fingerprint;
 pub mod fit;
+pub mod floods;
 pub mod host_view;
 pub mod inbound_use;
 pub mod peers;

@@ -93,11 +93,8 @@ fn assess(fact: &Fact, peer_state: &dyn Fn(&str) -> State, peerless_days: usize)
             (!rare.is_empty()).then(|| format!("also used by peer(s) seen on a single day only: {}", some_of(&rare)));
         (State::Exception, note)
     } else if stats.days.len() > RARE_DAYS {
-        let seen = if stats.evidence(Dimension::Peer).is_some_and(EvidenceSummary::is_exact) {
-            format!("{} distinct peers", peers.len())
-        } else {
-            format!("more than {} distinct peers", peers.len())
-        };
+        let distinct = stats.evidence(Dimension::Peer).map(EvidenceSummary::distinct);
+        let seen = format!("{} distinct peers", distinct.map_or(peers.len().to_string(), |d| d.to_string()));
         let note = format!("a public service: {seen}, each on a single day, used it on {} days", stats.days.len());
         (State::Exception, Some(note))
     } else {
@@ -119,6 +116,7 @@ fn assess(fact: &Fact, peer_state: &dyn Fn(&str) -> State, peerless_days: usize)
         processes: witnesses(stats.evidence(Dimension::Process), None),
         users: witnesses(stats.evidence(Dimension::User), None),
         objects: witnesses(stats.evidence(Dimension::Object), None),
+        members: witnesses(stats.evidence(Dimension::Member), None),
         evidence_exact: summaries.clone().all(EvidenceSummary::is_exact),
         undercount: summaries.map(|s| s.undercount).max().unwrap_or(0),
         key: Some(fact.key.clone()),

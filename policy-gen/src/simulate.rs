@@ -72,7 +72,14 @@ pub fn breaks_on(
     let mut breaks = Vec::new();
     for d in policy.decisions_for(policy_host).filter(|d| d.is_enforced_here()) {
         let rule = catalog.get(&d.rule).ok_or_else(|| SimulateError::UnknownRule(d.rule.clone()))?;
-        let usage = breaking_usage(rule, d, view, &ctx);
+        let mut usage = breaking_usage(rule, d, view, &ctx);
+        // A flood may hold a use the decision breaks: listed, as it cannot be ruled out.
+        let floods = crate::floods::hidden_by(rule, view);
+        for flood in assess_usages(&floods) {
+            if !usage.iter().any(|u| u.fact == flood.fact) {
+                usage.push(Usage { note: Some("a flood: which of its uses this breaks is not known".into()), ..flood });
+            }
+        }
         if !usage.is_empty() {
             breaks.push(Break {
                 host: view.name().to_string(),

@@ -3,7 +3,7 @@
 //! anything.
 
 use serde::{Deserialize, Serialize};
-use temper_learner::{Dimension, Fact, FactKey};
+use temper_learner::{Dimension, Fact, FactKey, FoldClass};
 use temper_observation::normalize::bare_program_name;
 use temper_observation::share_name::same_share;
 use temper_observation::{Access, Kind, Protocol, Role, ServiceAction, Transport};
@@ -116,6 +116,42 @@ impl UsageMatcher {
                 self.name_matches(service) && self.actions.as_ref().is_none_or(|list| list.contains(action))
             }
             FactKey::Module { name } => self.name_matches(name),
+            // A flood's folded uses match when the matcher asks for none of
+            // their identities: `any failed sshd logon`, not `as root`.
+            FactKey::Folded { class } => self.class_matches(class) && !self.constrains_identity(class),
+        }
+    }
+
+    /// Whether a folded fact may hold a use this matcher selects that the
+    /// fold no longer tells apart (`logons as root` in a flood of user names):
+    /// a decision resting on its absence would rest on a folded identity.
+    pub fn may_hide(&self, key: &FactKey) -> bool {
+        match key {
+            FactKey::Folded { class } => self.class_matches(class) && self.constrains_identity(class),
+            _ => false,
+        }
+    }
+
+    /// Whether some member of `class` matches, whatever its identity.
+    pub fn class_matches(&self, class: &FoldClass) -> bool {
+        let mut open = self.clone();
+        match class {
+            FoldClass::FailedLogons { .. } => open.users = None,
+            FoldClass::Ports { .. } => open.ports = None,
+            FoldClass::Shares { .. } | FoldClass::Algorithms { .. } => open.names = None,
+        }
+        let placeholder = match class {
+            FoldClass::Ports { .. } => "0",
+            _ => "",
+        };
+        class.member(placeholder).is_some_and(|member| open.matches(&member))
+    }
+
+    fn constrains_identity(&self, class: &FoldClass) -> bool {
+        match class {
+            FoldClass::FailedLogons { .. } => self.users.is_some(),
+            FoldClass::Ports { .. } => self.ports.is_some(),
+            FoldClass::Shares { .. } | FoldClass::Algorithms { .. } => self.names.is_some(),
         }
     }
 

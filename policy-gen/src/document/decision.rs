@@ -45,6 +45,9 @@ pub struct Usage {
     pub users: Vec<Witness>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub objects: Vec<Witness>,
+    /// Of a flood's folded fact: the heaviest identities folded into it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<Witness>,
     /// False when the evidence overflowed its cap: the lists are the heaviest
     /// hitters, and counts may be low by at most `undercount`.
     pub evidence_exact: bool,

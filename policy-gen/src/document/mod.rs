@@ -5,6 +5,7 @@
 //! assessed enters through `learned`, the one place its types are converted.
 
 pub mod decision;
+pub mod flood;
 pub mod learned;
 pub mod policy;
 pub mod scanner_suspect;
@@ -12,6 +13,7 @@ pub mod state;
 pub mod verdict;
 
 pub use decision::{CoverageNote, Decision, Usage, Witness};
+pub use flood::Flood;
 pub use learned::{CalendarCoverage, CategoryConvergence, ConvergenceState, FleetOutlier, Period, SourceHealth};
 pub use policy::{
     HostSummary, NotApplicable, Parameters, Policy, PolicyError, ProfileRef, ReviewApplied, POLICY_FORMAT,

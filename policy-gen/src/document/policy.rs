@@ -65,6 +65,9 @@ pub struct Policy {
     /// Facts only a few hosts of their platform use: fix the host, not the fleet's policy.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fleet_outliers: Vec<FleetOutlier>,
+    /// Floods the profile folded: who flooded what, when, how much.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub floods: Vec<super::Flood>,
     /// Untagged peers that behaved like scanners: tag them in the peers file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scanner_suspects: Vec<ScannerSuspect>,

@@ -286,6 +286,26 @@ fn fleet(w: &mut String, policy: &Policy) {
         }
         w.push_str("</table>\n");
     }
+    if !policy.floods.is_empty() {
+        writeln!(w, "<h3 id=\"floods\">Floods</h3>\n<p>{}</p>", h(super::wording::FLOODS_INTRO)).unwrap();
+        writeln!(w, "<table><tr><th>Host</th><th>What</th><th>Uses</th><th>Folded</th><th>Peers</th><th>Days</th><th>First</th><th>Last</th></tr>").unwrap();
+        for f in &policy.floods {
+            writeln!(
+                w,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                h(&f.host),
+                h(&f.fact),
+                f.count,
+                h(&super::wording::flood_distinct(f)),
+                h(&super::wording::flood_peers(f)),
+                f.days,
+                f.first_seen.format("%Y-%m-%d %H:%M"),
+                f.last_seen.format("%Y-%m-%d %H:%M")
+            )
+            .unwrap();
+        }
+        w.push_str("</table>\n");
+    }
     if !policy.scanner_suspects.is_empty() {
         writeln!(w, "<h3>Peers that behave like scanners</h3>\n<p>Untagged peers that touched many ports or protocol versions within two days. If they are scanners, tag them <code>scanner</code> in the peers file (<code>policy generate --peers FILE</code>): use by scanners alone never holds a setting back.</p>").unwrap();
         writeln!(

@@ -86,6 +86,28 @@ pub fn markdown(policy: &Policy) -> String {
         }
     }
 
+    if !policy.floods.is_empty() {
+        writeln!(w, "\n## Floods\n").unwrap();
+        writeln!(w, "{}\n", super::wording::FLOODS_INTRO).unwrap();
+        writeln!(w, "| Host | What | Uses | Folded | Peers | Days | First | Last |").unwrap();
+        writeln!(w, "|---|---|---:|---|---|---:|---|---|").unwrap();
+        for f in &policy.floods {
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                md(&f.host),
+                md(&f.fact),
+                f.count,
+                md(&super::wording::flood_distinct(f)),
+                md(&super::wording::flood_peers(f)),
+                f.days,
+                f.first_seen.format("%Y-%m-%d %H:%M"),
+                f.last_seen.format("%Y-%m-%d %H:%M")
+            )
+            .unwrap();
+        }
+    }
+
     if !policy.health.is_empty() {
         writeln!(w, "\n## Collector health\n").unwrap();
         writeln!(w, "Per host and source over the window: days watched, the gaps when it did not watch, and the days it lost events. A category whose source was off or lossy for a material share of the window is `insufficient`, never unused.\n").unwrap();

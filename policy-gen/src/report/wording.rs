@@ -123,8 +123,8 @@ pub fn overflow_line(u: &Usage) -> String {
 }
 
 /// A use's witnesses by kind, in the order the reports list them.
-fn witness_lists(u: &Usage) -> [(&'static str, &Vec<Witness>); 4] {
-    [("Peer", &u.peers), ("User", &u.users), ("Process", &u.processes), ("What", &u.objects)]
+fn witness_lists(u: &Usage) -> [(&'static str, &Vec<Witness>); 5] {
+    [("Peer", &u.peers), ("User", &u.users), ("Process", &u.processes), ("What", &u.objects), ("Folded", &u.members)]
 }
 
 /// One row of a use's witness table.
@@ -169,6 +169,25 @@ pub fn scanner_only_lines(d: &Decision, s: &Syntax) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// What the floods section says before its table.
+pub const FLOODS_INTRO: &str = "Beyond a limit per host and kind, the profile stops telling apart the identities a flood brings (user names of failed logons, ports, share or algorithm names) and counts them in one folded fact: counts, days and peers stay exact evidence, identities are estimated. Decisions that would rest on not having seen a folded identity are `insufficient`.";
+
+/// `about 999744 user names` / `300 user names`
+pub fn flood_distinct(f: &crate::document::Flood) -> String {
+    format!("{}{} {}", if f.distinct_exact { "" } else { "about " }, f.distinct, f.members)
+}
+
+/// `about 1000000 peers, most 203.0.113.7 (12), 198.51.100.4 (9)`
+pub fn flood_peers(f: &crate::document::Flood) -> String {
+    let heaviest: Vec<String> = f.peers.iter().take(3).map(|p| format!("{} ({})", p.value, p.count)).collect();
+    format!(
+        "{}{}{}",
+        if f.distinct_peers_exact { "" } else { "about " },
+        f.distinct_peers,
+        if heaviest.is_empty() { String::new() } else { format!(", most {}", heaviest.join(", ")) }
+    )
 }
 
 /// A source's gaps as date ranges, or `none`.

@@ -117,6 +117,7 @@ pub fn presence_usage(item: &temper_learner::InventoryRecord, fact: &str) -> Usa
         processes: Vec::new(),
         users: Vec::new(),
         objects: Vec::new(),
+        members: Vec::new(),
         evidence_exact: true,
         undercount: 0,
         key: None,

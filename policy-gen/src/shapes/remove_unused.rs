@@ -55,7 +55,8 @@ fn fact_name(key: &FactKey) -> Option<String> {
         FactKey::Logon { user, .. } => user.clone(),
         FactKey::Exec { image } => Some(bare_program_name(image)),
         FactKey::Script { interpreter, .. } => Some(interpreter.clone()),
-        FactKey::Protocol { .. } | FactKey::Connection { .. } => None,
+        // A flood's fold names no one item: `floods` holds back what it may hide.
+        FactKey::Protocol { .. } | FactKey::Connection { .. } | FactKey::Folded { .. } => None,
     }
 }
 
