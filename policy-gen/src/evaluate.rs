@@ -11,7 +11,7 @@
 //!    An exception stays an exception: a use that was seen is a fact.
 
 use crate::catalog::Catalog;
-use crate::document::{Decision, Scope, State, Usage};
+use crate::document::{Decision, Held, Hold, Scope, State, Usage};
 use crate::document::{HostSummary, NotApplicable, Parameters, Policy, ProfileRef, POLICY_FORMAT, POLICY_VERSION};
 use crate::host_view::HostView;
 use crate::rule::{Rule, ScopeSpec, ShapeSpec};
@@ -205,6 +205,8 @@ fn decide(
         let rare: Vec<String> = proposal.usage.iter().map(summarise).collect();
         (State::Review, format!("Only rare use, which may not be a need: {}", rare.join("; ")))
     };
+    let unheld = (state, reason.clone());
+    let mut holds = Vec::new();
     let floods = crate::floods::hidden_by(rule, host);
     if !floods.is_empty() {
         let flood = crate::floods::hold_back_reason(&floods);
@@ -212,6 +214,7 @@ fn decide(
             State::Enforce | State::Review => {
                 reason = format!("{flood}. (Otherwise: {reason})");
                 state = State::Insufficient;
+                holds.push(Hold::Flood { floods: floods.iter().map(|f| crate::floods::describe(f)).collect() });
             }
             State::Exception | State::Insufficient => reason = format!("{reason}. {flood}"),
         }
@@ -222,6 +225,7 @@ fn decide(
             State::Enforce | State::Review => {
                 reason = format!("Not watched enough to trust an absence: {problem}. (Otherwise: {reason})");
                 state = State::Insufficient;
+                holds.push(Hold::Coverage { problem });
             }
             State::Exception | State::Insufficient => reason = format!("{reason}. Coverage is short: {problem}"),
         }
@@ -235,6 +239,7 @@ fn decide(
                 learning.expected.map(|d| d.to_string()).unwrap_or_default()
             );
             state = State::Insufficient;
+            holds.push(Hold::Learning { category: learning.category.clone(), expected: learning.expected });
         }
     }
     if !scanner_only.is_empty() {
@@ -269,14 +274,17 @@ fn decide(
         detail: proposal.detail,
         verdict: None,
         stale_days: None,
+        shape: rule.shape.name().to_string(),
+        held: None,
     };
-    hold_back_unrenderable(rule, &mut decision);
+    hold_back_unrenderable(rule, &mut decision, &mut holds);
+    decision.held = (!holds.is_empty()).then_some(Held { by: holds, state: unheld.0, reason: unheld.1 });
     decision
 }
 
 /// A value the artifacts cannot write is never shown as enforced: the
 /// decision goes to review, and the reason is kept for a reviewer's verdict.
-fn hold_back_unrenderable(rule: &Rule, decision: &mut Decision) {
+fn hold_back_unrenderable(rule: &Rule, decision: &mut Decision, holds: &mut Vec<Hold>) {
     use crate::render::expressible::{refusal, NOT_RENDERABLE};
     let Some(why) = refusal(&rule.render, decision) else { return };
     decision.detail.insert(NOT_RENDERABLE.into(), serde_json::Value::String(why.clone()));
@@ -286,6 +294,7 @@ fn hold_back_unrenderable(rule: &Rule, decision: &mut Decision) {
             "The artifacts cannot apply this safely ({why}): apply it by hand or change the names. (Otherwise: {})",
             decision.reason
         );
+        holds.push(Hold::NotRenderable { why });
     }
 }
 

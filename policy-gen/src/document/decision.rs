@@ -3,7 +3,7 @@
 
 use super::state::{Scope, State};
 use crate::rule::{Platform, References};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -109,6 +109,41 @@ pub struct Decision {
     /// An exception whose evidence was last seen this many days before the end of the window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stale_days: Option<i64>,
+    /// The rule's shape (`min_version`, `remove_unused`, ...): what kind of change it is.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub shape: String,
+    /// Set when something other than the evidence held the decision back:
+    /// what, and what the evidence alone would give.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<Held>,
+}
+
+/// What held a decision back, and the decision the evidence alone gives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Held {
+    /// Innermost first, in the order they were applied.
+    pub by: Vec<Hold>,
+    /// The state and reason without them.
+    pub state: State,
+    pub reason: String,
+}
+
+/// One reason to hold a decision back regardless of its evidence.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "hold", rename_all = "snake_case")]
+pub enum Hold {
+    /// A flood the profile folded may hide a use (`floods`: each, in words).
+    Flood { floods: Vec<String> },
+    /// A category was not watched long or well enough.
+    Coverage { problem: String },
+    /// A category is still learning; expected to converge on `expected`.
+    Learning {
+        category: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expected: Option<NaiveDate>,
+    },
+    /// The artifacts cannot write the value safely.
+    NotRenderable { why: String },
 }
 
 impl Decision {

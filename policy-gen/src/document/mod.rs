@@ -12,7 +12,7 @@ pub mod scanner_suspect;
 pub mod state;
 pub mod verdict;
 
-pub use decision::{CoverageNote, Decision, Usage, Witness};
+pub use decision::{CoverageNote, Decision, Held, Hold, Usage, Witness};
 pub use flood::Flood;
 pub use learned::{CalendarCoverage, CategoryConvergence, ConvergenceState, FleetOutlier, Period, SourceHealth};
 pub use policy::{

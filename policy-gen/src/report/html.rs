@@ -4,6 +4,7 @@
 //! anything. Every observed string goes through [`html_text`].
 
 use super::charts;
+use super::outline;
 use super::wording::{
     coverage_line, gaps_text, overflow_line, references, scanner_only_lines, shown_with_evidence, stale_line,
     state_label, usage_counts, value_text, verdict_line, witness_assessment, witness_rows, Syntax, WitnessRow,
@@ -21,10 +22,14 @@ const MAX_CHARTED_HOSTS: usize = 30;
 const HTML: Syntax = Syntax { text: h, code: |name| format!("<code>{name}</code>") };
 
 const STYLE: &str = r#"
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 1180px; padding: 0 24px 48px; color: #222; line-height: 1.45; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 1560px; padding: 0 24px 48px; color: #222; line-height: 1.45; }
+p, dl, .actions { max-width: 75em; }
 h1 { margin: 24px 0 4px; } h2 { margin-top: 36px; border-bottom: 2px solid #ddd; padding-bottom: 4px; } h3 { margin: 24px 0 8px; }
 nav a { margin-right: 14px; } .muted { color: #666; }
-table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; } th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; max-width: 100%; } th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+table.decisions { table-layout: fixed; width: 100%; } td.n { overflow-wrap: normal; } td .state { white-space: normal; display: inline-block; }
+.actions > li { margin-bottom: 6px; } .actions ul { margin: 2px 0; } dl.states dt { font-weight: 600; margin-top: 6px; } dl.states dd { margin-left: 1.5em; }
+svg { max-width: 100%; height: auto; } p, li, dd { overflow-wrap: anywhere; }
 th { background: #f4f4f4; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .state { font-weight: 600; padding: 1px 6px; border-radius: 4px; white-space: nowrap; }
 .enforce { background: #e3f1e6; } .exception { background: #fde9d9; } .review { background: #ecebf5; } .insufficient { background: #e2eef7; }
@@ -38,6 +43,7 @@ pub fn html(policy: &Policy) -> String {
     let mut out = String::new();
     let w = &mut out;
     head(w, policy);
+    actions(w, policy);
     let hosts = hosts_by_attention(policy);
     summary(w, policy, &hosts);
     learning(w, policy, &hosts);
@@ -86,8 +92,43 @@ fn head(w: &mut String, policy: &Policy) {
         policy.parameters.max_lossy_share * 100.0
     )
     .unwrap();
-    writeln!(w, "<p><span class=\"state enforce\">enforce</span> is applied by the artifacts. <span class=\"state exception\">exception</span> is held back because it is in use; the evidence says by whom. <span class=\"state review\">review</span> is held back because the use is too rare or too suspicious to trust: it may be an attacker or a one-off, not a need. <span class=\"state insufficient\">insufficient</span> is held back because the category was not watched long or well enough to trust that nothing uses it. Only enforce is applied.</p>").unwrap();
-    writeln!(w, "<nav><a href=\"#summary\">Summary</a><a href=\"#learning\">Learning per host</a><a href=\"#fleet\">Fleet</a><a href=\"#decisions\">Decisions</a><a href=\"#held\">Exceptions and evidence</a></nav>").unwrap();
+    writeln!(w, "<nav><a href=\"#actions\">What to do</a><a href=\"#states\">How to read it</a><a href=\"#summary\">Summary</a><a href=\"#learning\">Learning per host</a><a href=\"#fleet\">Fleet</a><a href=\"#decisions\">Decisions</a><a href=\"#held\">Exceptions and evidence</a></nav>").unwrap();
+}
+
+/// What to do, most pressing first; then every state the report uses.
+fn actions(w: &mut String, policy: &Policy) {
+    writeln!(w, "<h2 id=\"actions\">What to do</h2>").unwrap();
+    let actions = outline::actions(policy);
+    if actions.is_empty() {
+        writeln!(w, "<p>Nothing: every decision is enforced here.</p>").unwrap();
+    } else {
+        w.push_str("<ul class=\"actions\">\n");
+        for action in actions {
+            writeln!(w, "<li><strong>{}</strong>\n<ul>", code_spans(&action.title)).unwrap();
+            for item in &action.items {
+                writeln!(w, "<li>{}</li>", h(item)).unwrap();
+            }
+            if action.more > 0 {
+                writeln!(w, "<li>… and {} more (see <a href=\"#decisions\">Decisions</a>)</li>", action.more).unwrap();
+            }
+            w.push_str("</ul></li>\n");
+        }
+        w.push_str("</ul>\n");
+    }
+    writeln!(w, "<h2 id=\"states\">How to read it</h2>\n<dl class=\"states\">").unwrap();
+    for meaning in outline::states_used(policy) {
+        writeln!(w, "<dt>{}</dt><dd>{}</dd>", state_badge(meaning.state, meaning.label), code_spans(meaning.meaning))
+            .unwrap();
+    }
+    writeln!(w, "</dl>\n<p>Only <span class=\"state enforce\">enforce</span> is applied.</p>").unwrap();
+}
+
+/// Fixed wording with `commands` in backticks as code; the rest escaped.
+fn code_spans(text: &str) -> String {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { format!("<code>{}</code>", h(part)) } else { h(part) })
+        .collect()
 }
 
 fn state_badge(state: State, label: &str) -> String {
@@ -330,27 +371,48 @@ fn fleet(w: &mut String, policy: &Policy) {
 }
 
 fn decisions(w: &mut String, policy: &Policy) {
-    writeln!(w, "<h2 id=\"decisions\">Decisions</h2>").unwrap();
-    writeln!(w, "<table><tr><th>Host</th><th>Rule</th><th>Subject</th><th>Decision</th><th>Setting</th><th>Proposed</th><th>Reason</th></tr>").unwrap();
-    for d in &policy.decisions {
+    writeln!(w, "<h2 id=\"decisions\">Decisions</h2>\n<p class=\"muted\">Decisions held back for the same reason on the same host are one row.</p>").unwrap();
+    // Fixed columns: a long value or reason wraps in its cell instead of widening the table.
+    writeln!(w, "<table class=\"decisions\"><colgroup><col style=\"width:7%\"><col style=\"width:15%\"><col style=\"width:10%\"><col style=\"width:13%\"><col style=\"width:14%\"><col style=\"width:13%\"><col style=\"width:28%\"></colgroup><tr><th>Host</th><th>Rule</th><th>Subject</th><th>Decision</th><th>Setting</th><th>Proposed</th><th>Reason</th></tr>").unwrap();
+    for group in outline::groups(&policy.decisions) {
+        let d = group.decisions[0];
+        let (rule, subject, setting, value, reason) = match group.holds() {
+            None => (
+                format!("<code>{}</code>", h(&d.rule)),
+                h(d.subject.as_deref().unwrap_or("")),
+                h(&d.setting),
+                h(&value_text(&d.value)),
+                h(&d.reason),
+            ),
+            Some(holds) => (
+                group
+                    .rules()
+                    .iter()
+                    .map(|(r, n)| {
+                        format!("<code>{}</code>{}", h(r), if *n > 1 { format!(" ({n})") } else { String::new() })
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                h(&outline::some_of(&group.decisions.iter().filter_map(|d| d.subject.clone()).collect::<Vec<_>>(), 4)),
+                h(&outline::distinct(group.decisions.iter().map(|d| d.setting.clone())).join("; ")),
+                h(&outline::some_of(&group.decisions.iter().map(|d| value_text(&d.value)).collect::<Vec<_>>(), 4)),
+                h(&outline::holds_text(holds)),
+            ),
+        };
         writeln!(
             w,
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            h(&d.host),
-            h(&d.rule),
-            h(d.subject.as_deref().unwrap_or("")),
-            state_badge(d.state, &state_label(d)),
-            h(&d.setting),
-            h(&value_text(&d.value)),
-            h(&d.reason)
+            "<tr><td>{}</td><td>{rule}</td><td>{subject}</td><td>{}</td><td>{setting}</td><td>{value}</td><td>{reason}</td></tr>",
+            h(group.host),
+            state_badge(group.state, &group.label),
         )
         .unwrap();
     }
     w.push_str("</table>\n");
-    if !policy.not_applicable.is_empty() {
+    let not_applicable = outline::not_applicable(policy);
+    if !not_applicable.is_empty() {
         writeln!(w, "<h3>Not applicable</h3>\n<ul>").unwrap();
-        for n in &policy.not_applicable {
-            writeln!(w, "<li><code>{}</code> on {}: {}</li>", h(&n.rule), h(&n.host), h(&n.reason)).unwrap();
+        for line in not_applicable {
+            writeln!(w, "<li>{}</li>", h(&line)).unwrap();
         }
         w.push_str("</ul>\n");
     }
@@ -358,11 +420,81 @@ fn decisions(w: &mut String, policy: &Policy) {
 
 fn held_back(w: &mut String, policy: &Policy) {
     writeln!(w, "<h2 id=\"held\">Held back or recommended elsewhere, with evidence</h2>").unwrap();
-    let held: Vec<&Decision> = policy.decisions.iter().filter(|d| shown_with_evidence(d)).collect();
+    let held = outline::groups(policy.decisions.iter().filter(|d| shown_with_evidence(d)));
     if held.is_empty() {
         writeln!(w, "<p>Nothing is held back: every decision is enforced here.</p>").unwrap();
     }
-    for d in held {
+    for group in &held {
+        match group.holds() {
+            None => held_decision(w, group.decisions[0]),
+            Some(holds) => held_group(w, group, holds),
+        }
+    }
+}
+
+/// Decisions held back the same way: the cause once, then a row each.
+fn held_group(w: &mut String, group: &outline::Group<'_>, holds: &[crate::document::Hold]) {
+    writeln!(
+        w,
+        "<details open><summary>{} on {}: {} — {}</summary>",
+        outline::count(group.decisions.len(), "decision"),
+        h(group.host),
+        state_badge(group.state, &group.label),
+        h(&outline::hold_text(holds.last().expect("a group shares at least one hold")))
+    )
+    .unwrap();
+    writeln!(w, "<ul><li>Why: {}</li>", h(&outline::holds_text(holds))).unwrap();
+    let mut coverage: Vec<String> = Vec::new();
+    for c in group.decisions.iter().flat_map(|d| &d.coverage) {
+        let line = coverage_line(c, &HTML);
+        if !coverage.contains(&line) {
+            coverage.push(line);
+        }
+    }
+    for line in coverage {
+        writeln!(w, "<li>{line}</li>").unwrap();
+    }
+    writeln!(w, "<li>{}</li></ul>", verdict_line(None, &HTML)).unwrap();
+    writeln!(
+        w,
+        "<table><tr><th>Rule</th><th>Subject</th><th>Setting held back</th><th>Proposed</th><th>Otherwise</th></tr>"
+    )
+    .unwrap();
+    for d in &group.decisions {
+        let otherwise =
+            d.held.as_ref().map(|held| format!("{}: {}", held.state.as_str(), held.reason)).unwrap_or_default();
+        writeln!(
+            w,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            h(&d.rule),
+            h(d.subject.as_deref().unwrap_or("")),
+            h(&d.setting),
+            h(&value_text(&d.value)),
+            h(&otherwise)
+        )
+        .unwrap();
+    }
+    w.push_str("</table>\n");
+    let mut referenced: Vec<&str> = Vec::new();
+    for d in &group.decisions {
+        let refs = references(&d.references);
+        if !refs.is_empty() && !referenced.contains(&d.rule.as_str()) {
+            referenced.push(&d.rule);
+            writeln!(w, "<p>References of <code>{}</code>: {}</p>", h(&d.rule), h(&refs.join("; "))).unwrap();
+        }
+    }
+    for d in group.decisions.iter().filter(|d| !d.usage.is_empty()) {
+        let subject = d.subject.as_deref().map(|s| format!(" — {}", h(s))).unwrap_or_default();
+        writeln!(w, "<h4>Evidence of <code>{}</code>{subject}</h4>", h(&d.rule)).unwrap();
+        for usage in &d.usage {
+            usage_evidence(w, usage);
+        }
+    }
+    w.push_str("</details>\n");
+}
+
+fn held_decision(w: &mut String, d: &Decision) {
+    {
         let subject = d.subject.as_deref().map(|s| format!(" — {}", h(s))).unwrap_or_default();
         writeln!(
             w,

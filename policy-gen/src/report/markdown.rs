@@ -5,6 +5,7 @@
 use crate::document::Policy;
 use crate::document::{Decision, Scope, State, Usage};
 use crate::escape::markdown_text as md;
+use crate::report::outline;
 use crate::report::wording::{
     coverage_line, gaps_text, overflow_line, references, scanner_only_lines, shown_with_evidence, stale_line,
     state_label, usage_counts, value_text, verdict_line, witness_assessment, witness_rows, Syntax, WitnessRow,
@@ -43,7 +44,12 @@ pub fn markdown(policy: &Policy) -> String {
         policy.parameters.max_lossy_share * 100.0
     )
     .unwrap();
-    writeln!(w, "How to read it: **enforce** is applied by the artifacts; **exception** is held back because it is in use (the evidence says by whom); **review** is held back because the use is too rare to trust — it may be an attacker or a one-off, not a need; **insufficient** is held back because the category was not watched long or well enough to trust that nothing uses it. Only enforce is applied.\n").unwrap();
+    write_actions(w, policy);
+    writeln!(w, "## How to read it\n").unwrap();
+    for meaning in outline::states_used(policy) {
+        writeln!(w, "- **{}**: {}", meaning.label, md_code(meaning.meaning)).unwrap();
+    }
+    writeln!(w, "\nOnly **enforce** is applied.\n").unwrap();
 
     writeln!(w, "## Summary\n").unwrap();
     writeln!(w, "| Host | Platform | Observed | Enforce | Exception | Review | Insufficient |").unwrap();
@@ -185,20 +191,35 @@ pub fn markdown(policy: &Policy) -> String {
     }
 
     writeln!(w, "\n## Decisions\n").unwrap();
+    writeln!(w, "Decisions held back for the same reason on the same host are one row.\n").unwrap();
     writeln!(w, "| Host | Rule | Subject | Decision | Setting | Proposed | Reason |").unwrap();
     writeln!(w, "|---|---|---|---|---|---|---|").unwrap();
-    for d in &policy.decisions {
-        writeln!(
-            w,
-            "| {} | {} | {} | **{}** | {} | {} | {} |",
-            md(&d.host),
-            md(&d.rule),
-            md(d.subject.as_deref().unwrap_or("")),
-            state_label(d),
-            md(&d.setting),
-            md(&value_text(&d.value)),
-            md(&d.reason)
-        )
+    for group in outline::groups(&policy.decisions) {
+        let d = group.decisions[0];
+        match group.holds() {
+            None => writeln!(
+                w,
+                "| {} | {} | {} | **{}** | {} | {} | {} |",
+                md(&d.host),
+                md(&d.rule),
+                md(d.subject.as_deref().unwrap_or("")),
+                group.label,
+                md(&d.setting),
+                md(&value_text(&d.value)),
+                md(&d.reason)
+            ),
+            Some(holds) => writeln!(
+                w,
+                "| {} | {} | {} | **{}** | {} | {} | {} |",
+                md(group.host),
+                md(&rules_text(&group)),
+                md(&subjects_text(&group)),
+                group.label,
+                md(&outline::distinct(group.decisions.iter().map(|d| d.setting.clone())).join("; ")),
+                md(&outline::some_of(&group.decisions.iter().map(|d| value_text(&d.value)).collect::<Vec<_>>(), 4)),
+                md(&outline::holds_text(holds))
+            ),
+        }
         .unwrap();
     }
 
@@ -220,21 +241,128 @@ pub fn markdown(policy: &Policy) -> String {
         }
     }
 
-    let held: Vec<&Decision> = policy.decisions.iter().filter(|d| shown_with_evidence(d)).collect();
+    let held = outline::groups(policy.decisions.iter().filter(|d| shown_with_evidence(d)));
     if !held.is_empty() {
         writeln!(w, "\n## Held back or recommended elsewhere, with evidence\n").unwrap();
     }
-    for d in held {
-        write_decision(w, d);
+    for group in &held {
+        match group.holds() {
+            None => write_decision(w, group.decisions[0]),
+            Some(holds) => write_group(w, group, holds),
+        }
     }
 
-    if !policy.not_applicable.is_empty() {
+    let not_applicable = outline::not_applicable(policy);
+    if !not_applicable.is_empty() {
         writeln!(w, "\n## Not applicable\n").unwrap();
-        for n in &policy.not_applicable {
-            writeln!(w, "- {} on {}: {}", md(&n.rule), md(&n.host), md(&n.reason)).unwrap();
+        for line in not_applicable {
+            writeln!(w, "- {}", md(&line)).unwrap();
         }
     }
     out
+}
+
+/// What to do, most pressing first.
+fn write_actions(w: &mut String, policy: &Policy) {
+    writeln!(w, "## What to do\n").unwrap();
+    let actions = outline::actions(policy);
+    if actions.is_empty() {
+        writeln!(w, "Nothing: every decision is enforced here.\n").unwrap();
+        return;
+    }
+    for action in actions {
+        writeln!(w, "- **{}**", md_code(&action.title)).unwrap();
+        for item in &action.items {
+            writeln!(w, "  - {}", md(item)).unwrap();
+        }
+        if action.more > 0 {
+            writeln!(w, "  - … and {} more (see Decisions)", action.more).unwrap();
+        }
+    }
+    writeln!(w).unwrap();
+}
+
+/// Fixed wording with `commands` in backticks: only the text between them is escaped.
+fn md_code(text: &str) -> String {
+    text.split('`').enumerate().map(|(i, part)| if i % 2 == 1 { format!("`{part}`") } else { md(part) }).collect()
+}
+
+/// `linux-sshd-weak-ciphers (10), linux-sshd-weak-macs (12)`
+fn rules_text(group: &outline::Group<'_>) -> String {
+    group
+        .rules()
+        .iter()
+        .map(|(rule, n)| if *n > 1 { format!("{rule} ({n})") } else { rule.to_string() })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `cipher 3des-cbc, cipher aes128-cbc, … and 30 more`
+fn subjects_text(group: &outline::Group<'_>) -> String {
+    let subjects: Vec<String> = group.decisions.iter().filter_map(|d| d.subject.clone()).collect();
+    outline::some_of(&subjects, 4)
+}
+
+/// Decisions held back the same way: the cause once, then a row each.
+fn write_group(w: &mut String, group: &outline::Group<'_>, holds: &[crate::document::Hold]) {
+    writeln!(
+        w,
+        "### {} on {}: {} — {}\n",
+        outline::count(group.decisions.len(), "decision"),
+        md(group.host),
+        group.label,
+        md(&outline::hold_text(holds.last().expect("a group shares at least one hold")))
+    )
+    .unwrap();
+    writeln!(w, "- Why: {}", md(&outline::holds_text(holds))).unwrap();
+    writeln!(w, "- Rules: {}", md(&rules_text(group))).unwrap();
+    let mut coverage: Vec<String> = Vec::new();
+    for d in &group.decisions {
+        for c in &d.coverage {
+            let line = coverage_line(c, &MARKDOWN);
+            if !coverage.contains(&line) {
+                coverage.push(line);
+            }
+        }
+    }
+    for line in coverage {
+        writeln!(w, "- {line}").unwrap();
+    }
+    writeln!(w, "- {}\n", verdict_line(None, &MARKDOWN)).unwrap();
+    writeln!(w, "| Rule | Subject | Setting held back | Proposed | Otherwise |").unwrap();
+    writeln!(w, "|---|---|---|---|---|").unwrap();
+    for d in &group.decisions {
+        let otherwise = d.held.as_ref().map(|h| format!("{}: {}", h.state.as_str(), h.reason)).unwrap_or_default();
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {} |",
+            md(&d.rule),
+            md(d.subject.as_deref().unwrap_or("")),
+            md(&d.setting),
+            md(&value_text(&d.value)),
+            md(&otherwise)
+        )
+        .unwrap();
+    }
+    writeln!(w).unwrap();
+    let mut referenced: Vec<&str> = Vec::new();
+    for d in &group.decisions {
+        let refs: Vec<String> = references(&d.references).iter().map(|r| md(r)).collect();
+        if !refs.is_empty() && !referenced.contains(&d.rule.as_str()) {
+            referenced.push(&d.rule);
+            writeln!(w, "- References of {}: {}", md(&d.rule), refs.join("; ")).unwrap();
+        }
+    }
+    if !referenced.is_empty() {
+        writeln!(w).unwrap();
+    }
+    for d in group.decisions.iter().filter(|d| !d.usage.is_empty()) {
+        let subject = d.subject.as_deref().map(|s| format!(" — {}", md(s))).unwrap_or_default();
+        writeln!(w, "#### Evidence of {}{subject}\n", md(&d.rule)).unwrap();
+        for usage in &d.usage {
+            write_usage(w, usage);
+        }
+    }
 }
 
 fn write_decision(w: &mut String, d: &Decision) {

@@ -4,6 +4,7 @@
 mod charts;
 pub mod html;
 pub mod markdown;
+pub mod outline;
 pub mod wording;
 
 pub use html::html;

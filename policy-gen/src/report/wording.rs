@@ -31,11 +31,15 @@ pub fn state_label(d: &Decision) -> String {
     }
 }
 
-/// A setting's value as one line: lists joined with commas, strings unquoted.
+/// A setting's value as one line: lists joined with commas, strings
+/// unquoted, objects as `key: value` pairs.
 pub fn value_text(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Array(items) => items.iter().map(value_text).collect::<Vec<_>>().join(", "),
+        serde_json::Value::Object(fields) => {
+            fields.iter().map(|(key, v)| format!("{key}: {}", value_text(v))).collect::<Vec<_>>().join("; ")
+        }
         other => other.to_string(),
     }
 }
