@@ -42,7 +42,7 @@ struct System<'a> {
     #[serde(rename = "TimeCreated", borrow, default)]
     time_created: Option<TimeCreated<'a>>,
     #[serde(rename = "EventRecordID", default)]
-    record_id: Option<u64>,
+    record_id: Option<SystemNumber>,
     #[serde(rename = "Channel", borrow, default)]
     channel: Option<Cow<'a, str>>,
     #[serde(rename = "Computer", borrow, default)]
@@ -79,15 +79,43 @@ struct ProviderAttributes<'a> {
 }
 
 /// `4624`, or `{"#attributes":{"Qualifiers":16384},"#text":7036}` for
-/// classic events with qualifiers (which are not part of the id).
+/// classic events with qualifiers (which are not part of the id); either
+/// number may be text (`"4624"`), as logs exported or converted by other
+/// tools render it.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum EventId {
-    Plain(u32),
+    Plain(SystemNumber),
     Qualified {
         #[serde(rename = "#text")]
-        text: u32,
+        text: SystemNumber,
     },
+}
+
+/// A numeric System field (`EventID`, `EventRecordID`, ...), whether the
+/// record renders it as a JSON number or as decimal text.
+struct SystemNumber(u64);
+
+impl<'de> Deserialize<'de> for SystemNumber {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NumberVisitor;
+        impl<'de> Visitor<'de> for NumberVisitor {
+            type Value = SystemNumber;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number, or a number as text")
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<SystemNumber, E> {
+                Ok(SystemNumber(n))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<SystemNumber, E> {
+                u64::try_from(n).map(SystemNumber).map_err(|_| E::custom(format!("{n} is negative")))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<SystemNumber, E> {
+                text.trim().parse().map(SystemNumber).map_err(|_| E::custom(format!("`{text}` is not a number")))
+            }
+        }
+        deserializer.deserialize_any(NumberVisitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -316,6 +344,10 @@ pub fn peek_provider_and_id(json: &[u8]) -> Option<(&str, u32)> {
     if rest.get(at) == Some(&b'{') {
         at += QUALIFIED.find(&rest[at..])? + QUALIFIED.needle().len();
     }
+    // The id as text (`"EventID":"1149"`), as converted logs render it.
+    if rest.get(at) == Some(&b'"') {
+        at += 1;
+    }
     let digits = rest[at..].iter().take_while(|b| b.is_ascii_digit()).count();
     let id = std::str::from_utf8(&rest[at..at + digits]).ok()?.parse().ok()?;
     Some((provider, id))
@@ -347,7 +379,9 @@ pub fn read_header(json: &[u8]) -> Result<RecordHeader<'_>, String> {
         .and_then(|p| p.attributes.name.clone().or_else(|| p.attributes.event_source_name.clone()))
         .unwrap_or_default();
     let event_id = match body.system.event_id {
-        EventId::Plain(id) | EventId::Qualified { text: id } => id,
+        EventId::Plain(SystemNumber(id)) | EventId::Qualified { text: SystemNumber(id) } => {
+            u32::try_from(id).map_err(|_| format!("EventID {id} is out of range"))?
+        }
     };
     Ok(RecordHeader { provider, event_id, body })
 }
@@ -373,7 +407,7 @@ impl RecordHeader<'_> {
             system.computer.map(Cow::into_owned).unwrap_or_default(),
         );
         record.channel = system.channel.map(Cow::into_owned).unwrap_or_default();
-        record.record_id = system.record_id.unwrap_or(record_id);
+        record.record_id = system.record_id.map_or(record_id, |SystemNumber(id)| id);
         record.user_sid = system.security.and_then(|s| s.attributes).and_then(|a| a.user_id).map(Cow::into_owned);
         if let Some(data) = self.body.event_data {
             record.fields = data.fields;
@@ -423,6 +457,33 @@ mod tests {
         );
         assert_eq!(rdp.value("Param3").as_deref(), Some("10.0.2.16"));
         assert_eq!(rdp.fields.len(), 3);
+    }
+
+    /// Logs exported or converted by other tools render System numbers as text.
+    #[test]
+    fn system_numbers_as_text_read_as_numbers_do() {
+        let numeric = r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":4624,"Version":2,"Level":0,"Task":12544,"Opcode":0,"Keywords":"0x8020000000000000","TimeCreated":{"#attributes":{"SystemTime":"2026-11-02T08:00:00Z"}},"EventRecordID":227701,"Execution":{"#attributes":{"ProcessID":716,"ThreadID":4632}},"Channel":"Security","Computer":"fs01.corp.example"},"EventData":{"TargetUserName":"alice","LogonType":3,"IpAddress":"10.0.5.18","AuthenticationPackageName":"NTLM","LmPackageName":"NTLM V2"}}}"##;
+        let text = r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":"4624","Version":"2","Level":"0","Task":"12544","Opcode":"0","Keywords":"0x8020000000000000","TimeCreated":{"#attributes":{"SystemTime":"2026-11-02T08:00:00Z"}},"EventRecordID":"227701","Execution":{"#attributes":{"ProcessID":"716","ThreadID":"4632"}},"Channel":"Security","Computer":"fs01.corp.example"},"EventData":{"TargetUserName":"alice","LogonType":"3","IpAddress":"10.0.5.18","AuthenticationPackageName":"NTLM","LmPackageName":"NTLM V2"}}}"##;
+        let (a, b) = (read(numeric), read(text));
+        assert_eq!((b.event_id, b.record_id), (4624, 227701));
+        assert_eq!(
+            (&a.provider, a.event_id, a.record_id, a.time, &a.channel, &a.computer),
+            (&b.provider, b.event_id, b.record_id, b.time, &b.channel, &b.computer)
+        );
+        assert_eq!(a.int("LogonType"), b.int("LogonType"));
+        assert_eq!(peek_provider_and_id(text.as_bytes()), Some(("Microsoft-Windows-Security-Auditing", 4624)));
+        // Qualified ids with text, and an RDP 1149 as the converted logs had it.
+        let qualified = read(
+            r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Service Control Manager"}},"EventID":{"#attributes":{"Qualifiers":"16384"},"#text":"7036"},"EventRecordID":" 12 ","Channel":"System"}}}"##,
+        );
+        assert_eq!((qualified.event_id, qualified.record_id), (7036, 12));
+        let rdp = br##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-TerminalServices-RemoteConnectionManager"}},"EventID":"1149","Computer":"H"},"UserData":{"EventXML":{"Param1":"administrator","Param3":"10.0.2.16"}}}}"##;
+        assert_eq!(peek_provider_and_id(rdp).map(|(_, id)| id), Some(1149));
+        assert_eq!(read(std::str::from_utf8(rdp).unwrap()).value("Param3").as_deref(), Some("10.0.2.16"));
+        // Text that is not a number is still a damaged record, named as such.
+        let damaged =
+            read_header(br##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"P"}},"EventID":"x1"}}}"##);
+        assert!(damaged.is_err());
     }
 
     #[test]
