@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Throughput and memory of capture decoding, side by side with the floor
 # (raw pcap-parser iteration) and tshark extracting the same fields, on one
-# large capture, runs alternating. Usage: bench/pcap.sh [SIZE_MB] [RUNS]
+# large capture, runs alternating; then decode's memory on a capture of
+# HANDSHAKES handshakes (default 1,000,000; bench/make_handshakes.py), beside
+# the same on a hundredth of it, and beside BEFORE_BIN (another temper build)
+# when set. Usage: bench/pcap.sh [SIZE_MB] [RUNS] [HANDSHAKES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
-size=${1:-1100}; runs=${2:-5}
+size=${1:-1100}; runs=${2:-5}; many=${3:-1000000}
 corpus=${TEMPER_CORPUS:-../shared/corpus}/pcap
 work=${BENCH_DIR:-/tmp/temper-bench}; mkdir -p "$work"
 big="$work/big-$size.pcap"; small="$work/big-$((size / 4)).pcap"
@@ -44,3 +47,18 @@ done
 read -r raw_med _ < <(stats "${times[raw]}"); read -r dec_med _ < <(stats "${times[decode]}"); read -r ts_med _ < <(stats "${times[tshark]}")
 awk -v r="$raw_med" -v d="$dec_med" -v t="$ts_med" 'BEGIN { printf "\ndecode vs tshark: %.1fx faster; decode vs raw iteration: %.0f%% of its speed\n", t/d, 100*r/d }'
 printf 'memory flat in size: decode max RSS %.1f MiB on %s MB vs %.1f MiB on %s MB\n' "$(awk -v k="$small_rss" 'BEGIN{print k/1024}')" "$((size / 4))" "$(awk -v k="${rss[decode]}" 'BEGIN{print k/1024}')" "$size"
+
+# Memory against the number of handshakes: observations are written as their packets are read.
+lots="$work/handshakes-$many.pcap"; some="$work/handshakes-$((many / 100)).pcap"
+[ -s "$lots" ] || python3 bench/make_handshakes.py "$lots" "$many"
+[ -s "$some" ] || python3 bench/make_handshakes.py "$some" "$((many / 100))"
+printf '\n| build | handshakes | capture MB | decode s | decode max RSS MiB |\n|---|---:|---:|---:|---:|\n'
+for entry in "now=target/release/temper" ${BEFORE_BIN:+"before=$BEFORE_BIN"}; do
+    name=${entry%%=*}; bin=${entry#*=}
+    for capture in "$some" "$lots"; do
+        r=$(measure "$bin" decode "$capture")
+        count=$(( $(basename "$capture" .pcap | sed 's/handshakes-//') ))
+        awk -v n="$name" -v c="$count" -v mb="$(stat -c %s "$capture")" -v t="${r% *}" -v k="${r#* }" \
+            'BEGIN { printf "| %s | %d | %.0f | %.2f | %.1f |\n", n, c, mb/1e6, t, k/1024 }'
+    done
+done

@@ -7,93 +7,13 @@
 
 mod common;
 
+use common::capture::{decode, live, Capture};
 use common::peers::{
     free_port, run, self_signed, smbclient, smbd_conf, start_smbd, tls_handshake, wait_for_port, Server,
 };
 use common::sshd_path;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-fn live(tools: &[&str]) -> bool {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    let missing: Vec<&str> = tools
-        .iter()
-        .copied()
-        .filter(|t| {
-            !Command::new("sh").arg("-c").arg(format!("command -v {t}")).output().is_ok_and(|o| o.status.success())
-        })
-        .collect();
-    let reason = if !root {
-        Some("capturing packets needs root".to_string())
-    } else if !missing.is_empty() {
-        Some(format!("missing tools: {}", missing.join(", ")))
-    } else {
-        None
-    };
-    match reason {
-        None => true,
-        Some(r) if std::env::var("TEMPER_REQUIRE_LIVE").as_deref() == Ok("1") => {
-            panic!("TEMPER_REQUIRE_LIVE=1 but {r}")
-        }
-        Some(r) => {
-            eprintln!("skipped: {r}");
-            false
-        }
-    }
-}
-
-/// tcpdump on loopback for some ports, into a pcap file.
-struct Capture {
-    child: Child,
-    path: PathBuf,
-}
-
-impl Capture {
-    fn start(dir: &Path, ports: &[u16]) -> Capture {
-        let path = dir.join("capture.pcap");
-        let filter = ports.iter().map(|p| format!("tcp port {p}")).collect::<Vec<_>>().join(" or ");
-        let mut child = Command::new("tcpdump")
-            // Immediate mode: libpcap's TPACKET_V3 ring hands packets over in blocks,
-            // and a block not yet handed over when tcpdump is stopped is lost.
-            .args(["-i", "lo", "-U", "--immediate-mode", "-n", "-s", "0", "-w"])
-            .arg(&path)
-            .arg(filter)
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("tcpdump starts");
-        // tcpdump says "listening on lo" once the capture is armed.
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("listening on") {
-            line.clear();
-        }
-        assert!(line.contains("listening on"), "tcpdump did not start: {line}");
-        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-        Capture { child, path }
-    }
-
-    fn stop(mut self) -> PathBuf {
-        std::thread::sleep(Duration::from_millis(300));
-        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
-        let _ = self.child.wait();
-        self.path.clone()
-    }
-}
-
-/// `temper decode` of a capture, as observations.
-fn decode(capture: &Path) -> Vec<Value> {
-    let dir = capture.parent().unwrap();
-    let out = common::ok(dir, &["decode", capture.to_str().unwrap()]);
-    out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-}
+use std::process::{Command, Stdio};
 
 fn protocol_observations<'a>(all: &'a [Value], protocol: &str, port: u16) -> Vec<&'a Value> {
     all.iter().filter(|o| o["kind"] == "protocol" && o["protocol"] == protocol && o["local"]["port"] == port).collect()

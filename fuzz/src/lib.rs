@@ -22,16 +22,26 @@ pub fn chunks(data: &[u8]) -> Vec<(Direction, &[u8])> {
 }
 
 /// The first byte picks a registered dissector and one of its transports;
-/// the rest is fed to it in chunks (see [`chunks`]), then the flow ends.
-/// Unconsumed bytes are offered again with the next chunk of the same
-/// direction; consuming more than was offered panics in the feeder.
+/// the second, over TCP, a chunk the stream loses (0: none), as a hole the
+/// dissector is told of; the rest is fed to it in chunks (see [`chunks`]),
+/// then the flow ends. Unconsumed bytes are offered again with the next
+/// chunk of the same direction; consuming more than was offered panics in
+/// the feeder.
 pub fn fuzz_dissector(data: &[u8]) {
     let Some((&pick, rest)) = data.split_first() else { return };
+    let Some((&hole, rest)) = rest.split_first() else { return };
     let choices: Vec<(usize, Transport)> =
         DISSECTORS.iter().enumerate().flat_map(|(i, r)| r.transports.iter().map(move |t| (i, *t))).collect();
     let (index, transport) = choices[pick as usize % choices.len()];
     let mut dissector = (DISSECTORS[index].new)(transport);
+    let chunks = chunks(rest);
+    if transport == Transport::Tcp && hole > 0 && !chunks.is_empty() {
+        let transcript: Vec<(Direction, Vec<u8>)> = chunks.iter().map(|(d, c)| (*d, c.to_vec())).collect();
+        let lost = hole as usize % transcript.len();
+        feeding::findings_across_hole(&mut *dissector, &transcript, lost, 0, transcript[lost].1.len());
+        return;
+    }
     let mut out = Vec::new();
-    feeding::feed(&mut *dissector, transport, chunks(rest), &mut out);
+    feeding::feed(&mut *dissector, transport, chunks, &mut out);
     dissector.finish(&mut out);
 }

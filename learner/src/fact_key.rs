@@ -72,8 +72,18 @@ pub enum FactKey {
     },
 }
 
-/// `detail` keys that name a negotiated algorithm.
-pub const ALGORITHM_SLOTS: &[&str] = &["cipher", "kex", "mac", "host_key", "etype"];
+/// `detail` keys that name a negotiated algorithm, and the slot each fills.
+/// A Kerberos AP-REQ's authenticator is encrypted in the session key, whose
+/// type is an etype in use as much as the ticket's: an RC4 session key under
+/// an AES ticket still needs RC4.
+pub const ALGORITHM_DETAILS: &[(&str, &str)] = &[
+    ("cipher", "cipher"),
+    ("kex", "kex"),
+    ("mac", "mac"),
+    ("host_key", "host_key"),
+    ("etype", "etype"),
+    ("authenticator_etype", "etype"),
+];
 
 impl FactKey {
     /// Whether the fact is a use of the host, what learning waits for and a
@@ -204,15 +214,19 @@ pub fn facts_of(obs: &Observation) -> Vec<Touch> {
                 port,
                 anonymous: obs.is_anonymous(),
             });
-            for slot in ALGORITHM_SLOTS {
-                if let Some(name) = obs.detail_str(slot) {
-                    keys.push(FactKey::Algorithm {
+            for (detail, slot) in ALGORITHM_DETAILS {
+                if let Some(name) = obs.detail_str(detail) {
+                    let key = FactKey::Algorithm {
                         protocol: p.negotiated.protocol(),
                         slot: slot.to_string(),
                         name: name.to_string(),
                         role: obs.role,
                         port,
-                    });
+                    };
+                    // One use of an etype, however many parts of the exchange name it.
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
                 }
             }
             object = obs.detail_str("sni").map(str::to_string);
@@ -298,6 +312,23 @@ mod tests {
         assert!(matches!(touches[0].key, FactKey::Protocol { anonymous: true, .. }));
         assert!(touches[0].key.describe().contains("anonymous"));
         assert!(touches[0].key.to_text().contains(r#""anonymous":true"#));
+    }
+
+    #[test]
+    fn an_rc4_session_key_under_an_aes_ticket_is_an_rc4_use() {
+        let line = r#"{"v":1,"time":"2026-11-02T10:15:00Z","host":"h","source":"wire","kind":"protocol","protocol":"kerberos","version":"5","role":"server","local":{"ip":"10.0.0.1","port":445},"detail":{"request_type":"AP","etype":"aes256-cts-hmac-sha1-96","authenticator_etype":"rc4-hmac"}}"#;
+        let obs: Observation = serde_json::from_str(line).unwrap();
+        let names: Vec<String> = facts_of(&obs)
+            .into_iter()
+            .filter_map(|t| match t.key {
+                FactKey::Algorithm { slot, name, .. } if slot == "etype" => Some(name),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(names, ["aes256-cts-hmac-sha1-96", "rc4-hmac"]);
+        let same = line.replace("rc4-hmac", "aes256-cts-hmac-sha1-96");
+        let obs: Observation = serde_json::from_str(&same).unwrap();
+        assert_eq!(facts_of(&obs).len(), 2, "one protocol fact and one etype fact");
     }
 
     #[test]

@@ -98,9 +98,19 @@ canonical_versions!(
     TlsVersion { Ssl2 = "ssl2", Ssl3 = "ssl3", Tls10 = "tls1.0", Tls11 = "tls1.1", Tls12 = "tls1.2", Tls13 = "tls1.3" }
 );
 canonical_versions!(
-    /// SMB dialects.
-    SmbDialect { Smb1 = "smb1", Smb202 = "smb2.0.2", Smb21 = "smb2.1", Smb30 = "smb3.0", Smb302 = "smb3.0.2", Smb311 = "smb3.1.1" }
+    /// SMB dialects. `smb2+` is SMB 2 or later with the dialect not seen: a
+    /// session that negotiated before the capture or the observer started
+    /// (mapped drives stay connected for weeks). It is not SMB1, and it is
+    /// not known to meet any SMB 2 minimum, so it ranks just above SMB1.
+    SmbDialect { Smb1 = "smb1", Smb2Unknown = "smb2+", Smb202 = "smb2.0.2", Smb21 = "smb2.1", Smb30 = "smb3.0", Smb302 = "smb3.0.2", Smb311 = "smb3.1.1" }
 );
+
+impl SmbDialect {
+    /// Whether the dialect is known (not `smb2+`).
+    pub fn is_known(self) -> bool {
+        self != SmbDialect::Smb2Unknown
+    }
+}
 canonical_versions!(
     /// NTLM response types. An anonymous session is not a version: it is
     /// `detail.anonymous = true` and never counts as a client's NTLMv1 use.

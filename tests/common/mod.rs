@@ -2,6 +2,9 @@
 #![allow(dead_code)]
 
 #[cfg(target_os = "linux")]
+pub mod ad_dc;
+pub mod capture;
+#[cfg(target_os = "linux")]
 pub mod observing;
 pub mod peers;
 

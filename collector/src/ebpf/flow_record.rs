@@ -96,6 +96,8 @@ impl FlowRecord<'_> {
             seq: self.seq,
             syn: self.tcp_flags & TCP_SYN != 0,
             ack: self.tcp_flags & TCP_ACK != 0,
+            // Sampled streams skip bulk data by design: their holes are not losses.
+            ack_number: None,
             fin: self.tcp_flags & TCP_FIN != 0,
             rst: self.tcp_flags & TCP_RST != 0,
         });
@@ -113,6 +115,7 @@ impl FlowRecord<'_> {
                 wire_len: self.wire_len,
             }),
             payload: self.payload,
+            wire_len: None,
         }
     }
 }

@@ -43,6 +43,7 @@ mod tests {
             crossing: None,
             excerpt: None,
             payload: &[],
+            wire_len: None,
         }
     }
 

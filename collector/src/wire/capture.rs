@@ -19,6 +19,9 @@ pub struct TcpMeta {
     pub seq: u32,
     pub syn: bool,
     pub ack: bool,
+    /// The acknowledgment number, when the source has it (an ACK beyond a
+    /// hole in the other direction proves the hole will never fill).
+    pub ack_number: Option<u32>,
     pub fin: bool,
     pub rst: bool,
 }
@@ -71,4 +74,7 @@ pub struct CaptureRecord<'a> {
     pub excerpt: Option<Excerpt>,
     /// Transport payload (possibly cut short by the capture's snap length).
     pub payload: &'a [u8],
+    /// When the capture cut the frame short (its snap length): the payload's
+    /// length on the wire. Its missing bytes are a hole in the stream.
+    pub wire_len: Option<u32>,
 }

@@ -162,7 +162,7 @@ pub fn read_stream(
                         let nanos = if legacy_nanos { packet.ts_usec as i64 } else { packet.ts_usec as i64 * 1_000 };
                         let time =
                             Some(PacketTime::from_parts(packet.ts_sec as i64, nanos.clamp(0, 999_999_999) as u32));
-                        deliver(legacy_link, time, packet.data, &mut stats, &mut on_record);
+                        deliver(legacy_link, time, packet.data, packet.origlen, &mut stats, &mut on_record);
                     }
                     PcapBlockOwned::NG(Block::SectionHeader(_)) => interfaces.clear(),
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
@@ -178,12 +178,19 @@ pub fn read_stream(
                             }
                             None => (None, None),
                         };
-                        deliver(link, time, epb.data, &mut stats, &mut on_record);
+                        deliver(link, time, epb.data, epb.origlen, &mut stats, &mut on_record);
                     }
                     PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
                         stats.frames += 1;
                         // Simple packets have no timestamp and belong to interface 0.
-                        deliver(interfaces.first().map(|i| i.0), None, spb.data, &mut stats, &mut on_record);
+                        deliver(
+                            interfaces.first().map(|i| i.0),
+                            None,
+                            spb.data,
+                            spb.origlen,
+                            &mut stats,
+                            &mut on_record,
+                        );
                     }
                     PcapBlockOwned::NG(_) => {}
                 }
@@ -234,10 +241,13 @@ fn ng_time(units: u64, per_second: u64, offset_seconds: i64) -> Option<PacketTim
     Some(PacketTime::from_parts(seconds, nanos))
 }
 
+/// One frame, `wire_len` bytes long on the wire (more than `frame` when the
+/// snap length cut it: the TCP bytes it lost become a hole in their stream).
 fn deliver(
     link: Option<i32>,
     time: Option<PacketTime>,
     frame: &[u8],
+    wire_len: u32,
     stats: &mut CaptureStats,
     on_record: &mut impl FnMut(&CaptureRecord<'_>),
 ) {
@@ -252,7 +262,11 @@ fn deliver(
         return;
     }
     match decode_frame(link, time, frame) {
-        Some(record) => {
+        Some(mut record) => {
+            let cut = (wire_len as usize).saturating_sub(frame.len());
+            if cut > 0 && record.transport == crate::observation::Transport::Tcp {
+                record.wire_len = Some((record.payload.len() + cut) as u32);
+            }
             stats.records += 1;
             stats.first_packet = Some(stats.first_packet.map_or(time, |t| t.min(time)));
             stats.last_packet = Some(stats.last_packet.map_or(time, |t| t.max(time)));

@@ -43,6 +43,7 @@ pub fn decode_capture_from(
     let mut findings: Vec<FlowFinding> = Vec::new();
     let mut summary = CaptureSummary::default();
     let mut covered: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // Observations go out as their packets are read: memory stays flat however many handshakes a capture holds.
     let mut emit = |flow_findings: &mut Vec<FlowFinding>, summary: &mut CaptureSummary| {
         for found in flow_findings.drain(..) {
             let Some(obs) = to_observation(&found, naming) else { continue };
@@ -52,11 +53,20 @@ pub fn decode_capture_from(
                 }
                 covered.entry(obs.host.clone()).or_default().insert(category);
             }
+            // A loss: its categories were watched, and lost some of what they saw.
+            if let Event::Coverage(loss) = &obs.event {
+                covered.entry(obs.host.clone()).or_default().extend(loss.categories.iter().cloned());
+            }
             summary.observations += 1;
             sink(obs);
         }
     };
-    let read = read_capture_from(name, input, |record| tracker.observe(record, &mut findings));
+    let read = read_capture_from(name, input, |record| {
+        tracker.observe(record, &mut findings);
+        if !findings.is_empty() {
+            emit(&mut findings, &mut summary);
+        }
+    });
     let (capture, damage) = match read {
         Ok(stats) => (stats, None),
         // What came before the damage was delivered: decode it, report the damage beside it.

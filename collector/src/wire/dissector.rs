@@ -12,6 +12,17 @@
 
 use super::{Direction, Finding};
 
+/// What a hole in a stream cost its dissector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gap {
+    /// The hole lay in bytes the dissector skips anyway (file data): nothing was hidden.
+    Skipped,
+    /// A message or more was hidden; the dissector reads on from the next boundary.
+    Hid,
+    /// The framing is lost: the dissector reads nothing more of the flow.
+    Lost,
+}
+
 /// One flow's dissection of one protocol.
 pub trait Dissector: Send + Sync {
     /// Feeds in-order bytes of `dir`, starting at a message boundary (over a
@@ -21,14 +32,15 @@ pub trait Dissector: Send + Sync {
     /// [`finished`](Dissector::finished), the caller stops feeding it.
     fn feed(&mut self, dir: Direction, data: &[u8], out: &mut Vec<Finding>) -> usize;
 
-    /// `len` bytes of `dir` were lost after what was fed last. Returns true
-    /// when the dissector resynchronises (it drops the message the hole cut
-    /// and finds the next boundary in what is fed next); false ends its
-    /// reading of the flow. Dissectors whose framing cannot be found again
-    /// keep the default.
-    fn gap(&mut self, dir: Direction, len: u64) -> bool {
-        let _ = (dir, len);
-        false
+    /// `lost` bytes of `dir` are missing after what was fed last;
+    /// `unconsumed` is what it left of those bytes, the start of the message
+    /// the hole cut (empty when the hole fell on a message boundary). The
+    /// caller drops `unconsumed`; what follows the hole is fed next. Says
+    /// what the hole cost; dissectors whose framing cannot be found again
+    /// keep the default and stop.
+    fn gap(&mut self, dir: Direction, unconsumed: &[u8], lost: u64) -> Gap {
+        let _ = (dir, unconsumed, lost);
+        Gap::Lost
     }
 
     /// True once nothing more can be learned, so the caller stops buffering.

@@ -4,7 +4,7 @@
 //! of a direction is offered again, with that direction's next bytes
 //! appended; consuming more than was offered is a contract violation.
 
-use super::dissector::Dissector;
+use super::dissector::{Dissector, Gap};
 use super::{Direction, Finding};
 use crate::observation::Transport;
 
@@ -72,4 +72,45 @@ pub fn findings_of(
     feed(dissector, transport, transcript.iter().map(|(d, b)| (*d, b.as_slice())), &mut out);
     dissector.finish(&mut out);
     out
+}
+
+/// The findings of a flow that lost `lost` bytes of message `index` from
+/// byte `from` on (within that message), fed as `flow` feeds across a hole:
+/// the bytes before it, then `gap` with what the dissector left of them, then
+/// the rest, unless the gap ended the reading. Returns what the gap cost too.
+pub fn findings_across_hole(
+    dissector: &mut dyn Dissector,
+    transcript: &[(Direction, Vec<u8>)],
+    index: usize,
+    from: usize,
+    lost: usize,
+) -> (Vec<Finding>, Gap) {
+    let mut out = Vec::new();
+    let mut buffers: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    let mut cost = Gap::Skipped;
+    for (i, (dir, message)) in transcript.iter().enumerate() {
+        let buffer = &mut buffers[dir.index()];
+        let pieces: Vec<&[u8]> = if i == index {
+            vec![&message[..from], &message[(from + lost).min(message.len())..]]
+        } else {
+            vec![message]
+        };
+        for (n, piece) in pieces.into_iter().enumerate() {
+            if n == 1 {
+                // The hole: what was left of the bytes before it goes with it.
+                cost = if dissector.finished() { Gap::Skipped } else { dissector.gap(*dir, buffer, lost as u64) };
+                buffer.clear();
+                if cost == Gap::Lost {
+                    dissector.finish(&mut out);
+                    return (out, cost);
+                }
+            }
+            buffer.extend_from_slice(piece);
+            let consumed = dissector.feed(*dir, buffer, &mut out);
+            assert!(consumed <= buffer.len(), "consumed {consumed} of {} bytes", buffer.len());
+            buffer.drain(..consumed);
+        }
+    }
+    dissector.finish(&mut out);
+    (out, cost)
 }

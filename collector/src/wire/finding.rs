@@ -28,6 +28,13 @@ impl Direction {
     }
 }
 
+impl Finding {
+    /// Whether the finding is a use seen (every finding but a loss).
+    pub fn is_use(&self) -> bool {
+        !matches!(self, Finding::Lost { .. })
+    }
+}
+
 /// What a CREATE asked for, from its desired access mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmbAccess {
@@ -38,6 +45,10 @@ pub enum SmbAccess {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {
+    /// A hole in the stream hid messages of a flow that feeds `categories`
+    /// (a capture's lost segments, a frame cut by its snap length): a loss,
+    /// so that an absence after it is never read as "unused".
+    Lost { categories: &'static [&'static str] },
     /// A TLS (or SSL) handshake: the version and cipher the server chose.
     Tls { version: TlsVersion, cipher: Option<String>, sni: Option<String> },
     /// An SSH handshake: the generation from the banners and the algorithms
@@ -80,6 +91,9 @@ pub enum Finding {
         etype: Option<String>,
         /// Encryption types the client offered (AS-REQ/TGS-REQ).
         requested_etypes: Vec<String>,
+        /// AP-REQ: the authenticator's encryption type, the session key's (RC4 there
+        /// means the client and the KDC agreed on an RC4 session key even for an AES ticket).
+        authenticator_etype: Option<String>,
         /// `Some(false)` for a KRB-ERROR reply, `Some(true)` for a reply, `None` if no reply was seen.
         success: Option<bool>,
         client: Option<String>,

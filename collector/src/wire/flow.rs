@@ -10,6 +10,7 @@
 
 use super::capture::{CaptureRecord, PacketTime};
 use super::dissector::Dissector;
+use super::dissector::Gap;
 use super::registry::{identify, DISSECTORS};
 use super::stream::{Stream, MAX_BUFFERED};
 use super::tls::TlsDissector;
@@ -103,6 +104,8 @@ struct Flow {
     found: bool,
     had_payload: bool,
     closing: [bool; 2],
+    /// What the dissector's flows feed (see `Registration::categories`): what a hole hides.
+    categories: &'static [&'static str],
 }
 
 /// DCE/RPC connection-oriented PDUs (C706 §12.6.3): bind, alter-context and
@@ -161,6 +164,14 @@ impl FlowTracker {
         let open_flows = self.flows.len();
         let flow = match self.flows.entry(k) {
             std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            // A bare ACK, FIN or RST of a flow not open (the last ACK after both FINs
+            // closed it, or a flow whose start was not captured) has nothing to read:
+            // opening a flow for it would keep one per past connection until it idles out.
+            std::collections::hash_map::Entry::Vacant(_)
+                if record.payload.is_empty() && record.tcp.is_none_or(|tcp| !tcp.syn) =>
+            {
+                return;
+            }
             std::collections::hash_map::Entry::Vacant(_) if open_flows >= MAX_FLOWS => {
                 self.stats.dropped += 1;
                 return;
@@ -179,13 +190,14 @@ impl FlowTracker {
                     found: false,
                     had_payload: false,
                     closing: [false, false],
+                    categories: &[],
                 })
             }
         };
         flow.last_seen = record.time;
         let mut findings = Vec::new();
         flow.record(record, &mut findings);
-        if !findings.is_empty() && !flow.found {
+        if findings.iter().any(Finding::is_use) && !flow.found {
             flow.found = true;
             self.stats.identified += 1;
         }
@@ -235,8 +247,12 @@ impl FlowTracker {
     fn close(&mut self, mut flow: Flow, time: PacketTime, out: &mut Vec<FlowFinding>) {
         let time = time.utc();
         let mut findings = Vec::new();
+        // Segments still waiting behind a hole that never filled: read them across it.
+        for dir in [Direction::ToServer, Direction::ToClient] {
+            flow.read_past_holes(dir, &mut findings);
+        }
         flow.dissection.finish(&mut findings);
-        if !findings.is_empty() && !flow.found {
+        if findings.iter().any(Finding::is_use) && !flow.found {
             flow.found = true;
             self.stats.identified += 1;
         }
@@ -277,6 +293,20 @@ impl Flow {
         match record.tcp {
             None => self.datagram(dir, record.payload, out),
             Some(tcp) => {
+                // What this packet acknowledges of the other direction comes first: a
+                // request the capture holds behind a lost segment is read before its response.
+                if let Some(ack) = tcp.ack_number {
+                    let other = dir.reverse();
+                    if matches!(self.dissection, Dissection::Active(_)) && self.streams[other.index()].acked(ack) {
+                        let caught_up = match self.streams[other.index()].take_hole() {
+                            Some(hole) => self.across_hole(other, hole, out),
+                            None => true,
+                        };
+                        if caught_up {
+                            self.feed(other, out);
+                        }
+                    }
+                }
                 let stream = &mut self.streams[dir.index()];
                 if tcp.syn {
                     stream.syn(tcp.seq);
@@ -300,13 +330,15 @@ impl Flow {
                 let stream = &mut self.streams[dir.index()];
                 // The common case, in-order data with nothing buffered, is read in place.
                 if !record.payload.is_empty()
+                    && record.wire_len.is_none()
                     && stream.continues_exactly(tcp.seq)
                     && self.fast_feed(dir, tcp.seq, record.payload, out)
                 {
                     return;
                 }
                 let stream = &mut self.streams[dir.index()];
-                if stream.segment(tcp.seq, record.payload) {
+                let wire_len = record.wire_len.unwrap_or(record.payload.len() as u32);
+                if stream.segment_cut(tcp.seq, record.payload, wire_len) {
                     if let Some(hole) = stream.take_hole() {
                         if !self.across_hole(dir, hole, out) {
                             return;
@@ -355,26 +387,46 @@ impl Flow {
     }
 
     /// Bytes of `dir` were lost at `hole.at` in its buffer: the dissector
-    /// reads what came before, then resynchronises or gives up. Returns
-    /// whether the bytes after the hole are to be fed.
+    /// reads what came before, then says what the hole cost (see `Gap`); a
+    /// hole that hid messages is a loss for the categories the flow feeds.
+    /// Returns whether the bytes after the hole are to be fed.
     fn across_hole(&mut self, dir: Direction, hole: super::stream::Hole, out: &mut Vec<Finding>) -> bool {
         let s = dir.index();
         let Dissection::Active(dissector) = &mut self.dissection else {
             // An unknown flow is only scanned, which needs no framing.
             return true;
         };
-        let before = &self.streams[s].buffer[..hole.at];
-        let consumed = dissector.feed(dir, before, out);
-        let resynchronised = !dissector.finished() && dissector.gap(dir, hole.lost);
-        if !resynchronised {
-            // Framing cannot be trusted any more.
+        let buffer = &self.streams[s].buffer;
+        let consumed = dissector.feed(dir, &buffer[..hole.at], out).min(hole.at);
+        // A dissector that has learned all it will is not hurt by a hole.
+        let cost =
+            if dissector.finished() { Gap::Skipped } else { dissector.gap(dir, &buffer[consumed..hole.at], hole.lost) };
+        if cost != Gap::Skipped {
+            out.push(Finding::Lost { categories: self.categories });
+        }
+        if cost == Gap::Lost {
+            // Framing cannot be trusted any more; what the dissector held back stands.
+            self.dissection.finish(out);
             self.dissection = Dissection::Done;
             self.streams = Default::default();
             return false;
         }
-        // The message the hole cut is dropped; the dissector finds the next one.
-        self.streams[s].consume(hole.at.max(consumed));
+        // The start of the message the hole cut goes with it.
+        self.streams[s].consume(hole.at);
         true
+    }
+
+    /// At the end of a flow: segments still waiting behind a hole are read
+    /// across it, so what came after a loss is not lost as well.
+    fn read_past_holes(&mut self, dir: Direction, out: &mut Vec<Finding>) {
+        while matches!(self.dissection, Dissection::Active(_)) && self.streams[dir.index()].skip_waiting() {
+            if let Some(hole) = self.streams[dir.index()].take_hole() {
+                if !self.across_hole(dir, hole, out) {
+                    return;
+                }
+            }
+            self.feed(dir, out);
+        }
     }
 
     /// Runs the dissector over the buffered bytes of `dir`.
@@ -459,6 +511,7 @@ impl Flow {
         }
         if let Some(registration) = identify(self.transport, dir, data) {
             self.dissection = Dissection::Active((registration.new)(self.transport));
+            self.categories = registration.categories;
             // The other direction may already hold bytes for the new dissector.
             self.scanned = [0, 0];
         }
@@ -474,6 +527,7 @@ impl Flow {
         let m = tls.feed(Direction::ToClient, &server, out);
         self.streams[1].buffer = server[m..].to_vec();
         self.dissection = if tls.finished() { Dissection::Done } else { Dissection::Active(Box::new(tls)) };
+        self.categories = &["protocol:tls"];
     }
 }
 
@@ -488,11 +542,32 @@ mod tests {
             src: src.parse().unwrap(),
             dst: dst.parse().unwrap(),
             transport: Transport::Tcp,
-            tcp: Some(TcpMeta { seq, syn, ack: false, fin: false, rst: false }),
+            tcp: Some(TcpMeta { seq, syn, ack: false, ack_number: None, fin: false, rst: false }),
             crossing: None,
             excerpt: None,
             payload,
+            wire_len: None,
         }
+    }
+
+    #[test]
+    fn the_last_ack_after_both_fins_opens_no_flow() {
+        let mut tracker = FlowTracker::new();
+        let mut out = Vec::new();
+        let (c, s) = ("10.0.0.1:40000", "10.0.0.2:443");
+        let mut fin = |src, dst, seq| {
+            let mut r = record(src, dst, seq, false, b"");
+            r.tcp = Some(TcpMeta { seq, syn: false, ack: true, ack_number: Some(1), fin: true, rst: false });
+            tracker.observe(&r, &mut out);
+        };
+        fin(c, s, 1);
+        fin(s, c, 1);
+        assert_eq!(tracker.flows.len(), 0, "closed");
+        // The client's ACK of the server's FIN, and a stray RST: nothing to read, nothing kept.
+        tracker.observe(&record(c, s, 2, false, b""), &mut out);
+        tracker.observe(&record("10.0.0.9:5555", s, 7, false, b""), &mut out);
+        assert_eq!(tracker.flows.len(), 0, "no flow kept for a bare ACK until it idles out");
+        assert_eq!(tracker.stats().flows, 0);
     }
 
     #[test]

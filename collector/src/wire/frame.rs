@@ -11,9 +11,7 @@
 
 use super::capture::{CaptureRecord, PacketTime, TcpMeta};
 use crate::observation::Transport;
-use etherparse::{
-    Ethernet2HeaderSlice, Ipv4HeaderSlice, Ipv6HeaderSlice, SingleVlanHeaderSlice, TcpHeaderSlice, UdpHeaderSlice,
-};
+use etherparse::{Ethernet2HeaderSlice, Ipv6HeaderSlice, SingleVlanHeaderSlice, TcpHeaderSlice, UdpHeaderSlice};
 use std::net::{IpAddr, SocketAddr};
 
 /// pcap link types this decoder understands (www.tcpdump.org/linktypes.html).
@@ -117,12 +115,14 @@ pub fn decode_frame(link: i32, time: PacketTime, frame: &[u8]) -> Option<Capture
                     seq: tcp.sequence_number(),
                     syn: tcp.syn(),
                     ack: tcp.ack(),
+                    ack_number: tcp.ack().then(|| tcp.acknowledgment_number()),
                     fin: tcp.fin(),
                     rst: tcp.rst(),
                 }),
                 crossing: None,
                 excerpt: None,
                 payload: payload.get(tcp.slice().len()..).unwrap_or(&[]),
+                wire_len: None,
             })
         }
         IP_UDP => {
@@ -136,6 +136,7 @@ pub fn decode_frame(link: i32, time: PacketTime, frame: &[u8]) -> Option<Capture
                 crossing: None,
                 excerpt: None,
                 payload: payload.get(8..).unwrap_or(&[]),
+                wire_len: None,
             })
         }
         _ => None,
@@ -177,24 +178,33 @@ fn nflog_payload(frame: &[u8]) -> Option<&[u8]> {
 /// version nibble decides), cut to the IP length when the frame has padding,
 /// or to what was captured when the snap length cut it. Non-first fragments
 /// carry no transport header and are skipped.
+///
+/// A length field of 0 is a segmentation-offload super-packet captured
+/// before the NIC split it (TSO, Linux BIG TCP above 64 KiB, IPv6 jumbo
+/// payloads): the whole captured frame is the packet, as Wireshark reads it.
 fn decode_ip(packet: &[u8]) -> Option<(IpAddr, IpAddr, u8, &[u8])> {
     match packet.first()? >> 4 {
         4 => {
-            let ip = Ipv4HeaderSlice::from_slice(packet).ok()?;
-            if ip.fragments_offset().value() != 0 {
+            // Read by hand: etherparse refuses a total length below the header's.
+            let header_len = usize::from(packet[0] & 0x0f) * 4;
+            if header_len < 20 || packet.len() < header_len {
                 return None;
             }
-            let end = (ip.total_len() as usize).clamp(ip.slice().len(), packet.len());
-            Some((
-                ip.source_addr().into(),
-                ip.destination_addr().into(),
-                ip.protocol().0,
-                &packet[ip.slice().len()..end],
-            ))
+            let fragment_offset = u16::from_be_bytes([packet[6], packet[7]]) & 0x1fff;
+            if fragment_offset != 0 {
+                return None;
+            }
+            let total_len = usize::from(u16::from_be_bytes([packet[2], packet[3]]));
+            let end = if total_len == 0 { packet.len() } else { total_len.clamp(header_len, packet.len()) };
+            let address = |at: usize| IpAddr::from(<[u8; 4]>::try_from(&packet[at..at + 4]).expect("four bytes"));
+            Some((address(12), address(16), packet[9], &packet[header_len..end]))
         }
         6 => {
             let ip = Ipv6HeaderSlice::from_slice(packet).ok()?;
-            let end = (40 + ip.payload_length() as usize).min(packet.len());
+            let end = match ip.payload_length() {
+                0 => packet.len(),
+                length => (40 + length as usize).min(packet.len()),
+            };
             let mut next = ip.next_header().0;
             let mut rest = &packet[40..end];
             // Hop-by-hop, routing, fragment and destination options (RFC 8200 §4).
@@ -275,6 +285,27 @@ mod tests {
         let mut out = Vec::new();
         builder.write(&mut out, payload).unwrap();
         out
+    }
+
+    #[test]
+    fn offload_super_packets_with_length_zero_are_read_whole() {
+        // IPv4 (TSO, Linux BIG TCP): total length 0, the frame larger than 64 KiB.
+        let payload = vec![0x5a; 70_000];
+        let mut packet = ipv4_tcp(&payload[..1000]);
+        packet.truncate(40);
+        packet.extend_from_slice(&payload);
+        packet[2..4].copy_from_slice(&[0, 0]);
+        let record = decode_frame(linktype::RAW, time(), &packet).unwrap();
+        assert_eq!(record.payload.len(), 70_000);
+        // IPv6 (BIG TCP, jumbo payloads): payload length 0.
+        let builder = PacketBuilder::ipv6([1; 16], [2; 16], 64).tcp(40000, 445, 1, 65535);
+        let mut packet = Vec::new();
+        builder.write(&mut packet, &payload[..10]).unwrap();
+        packet.truncate(60);
+        packet.extend_from_slice(&payload);
+        packet[4..6].copy_from_slice(&[0, 0]);
+        let record = decode_frame(linktype::RAW, time(), &packet).unwrap();
+        assert_eq!(record.payload.len(), 70_000);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use der_parser::asn1_rs::{Any, Class, FromDer, Tag};
 use kerberos_parser::krb5::{ApReq, EncryptionType, KdcRep, KdcReq, KrbError, PrincipalName};
 use kerberos_parser::krb5_parser::{parse_as_rep, parse_as_req, parse_tgs_rep, parse_tgs_req};
 
-use super::dissector::Dissector;
+use super::dissector::{Dissector, Gap};
 use super::{Direction, Finding};
 use crate::observation::Transport;
 
@@ -59,6 +59,7 @@ pub fn ap_req_in_gss(blob: &[u8]) -> Option<Finding> {
         request_type: "AP".to_string(),
         etype: Some(etype_name(req.ticket.enc_part.etype)),
         requested_etypes: Vec::new(),
+        authenticator_etype: Some(etype_name(req.authenticator.etype)),
         success: None,
         client: None,
         service: principal(&req.ticket.sname),
@@ -158,6 +159,7 @@ impl Request {
             request_type: self.exchange.as_str().to_string(),
             etype,
             requested_etypes: self.requested_etypes,
+            authenticator_etype: None,
             success,
             client: self.client,
             service: self.service,
@@ -225,6 +227,7 @@ impl Reply {
             request_type: exchange.as_str().to_string(),
             etype: self.etype,
             requested_etypes: Vec::new(),
+            authenticator_etype: None,
             success: Some(self.exchange.is_some()),
             client: self.client,
             service: self.service,
@@ -267,13 +270,15 @@ pub struct KerberosDissector {
     pending: VecDeque<Request>,
     /// The TCP stream stopped looking like Kerberos: nothing more is read.
     done: bool,
+    /// Per direction: bytes of a record a hole cut, still to drop.
+    skip: [usize; 2],
 }
 
 impl KerberosDissector {
     /// Over TCP each message is a length-prefixed record (RFC 4120 §7.2.2);
     /// over UDP each datagram is one message (§7.2.1).
     pub fn new(transport: Transport) -> Self {
-        KerberosDissector { transport, pending: VecDeque::new(), done: false }
+        KerberosDissector { transport, pending: VecDeque::new(), done: false, skip: [0; 2] }
     }
 
     /// Whether `data` starts like a KDC message over `transport`: over TCP a
@@ -365,13 +370,42 @@ impl KerberosDissector {
 
 /// The message type says who sent it, so `dir` is not needed.
 impl Dissector for KerberosDissector {
-    fn feed(&mut self, _dir: Direction, data: &[u8], out: &mut Vec<Finding>) -> usize {
+    fn feed(&mut self, dir: Direction, data: &[u8], out: &mut Vec<Finding>) -> usize {
         match self.transport {
-            Transport::Tcp => self.feed_records(data, out),
+            Transport::Tcp => {
+                // The rest of a record a hole cut: dropped, then the next record starts.
+                let skipped = self.skip[dir.index()].min(data.len());
+                self.skip[dir.index()] -= skipped;
+                if self.skip[dir.index()] > 0 {
+                    return skipped;
+                }
+                skipped + self.feed_records(&data[skipped..], out)
+            }
             Transport::Udp => {
                 self.on_message(data, out);
                 data.len()
             }
+        }
+    }
+
+    /// A hole inside a record whose length was read is skipped to that
+    /// record's end: the message is lost, the framing is not. Anywhere else
+    /// the record boundaries cannot be found again.
+    fn gap(&mut self, dir: Direction, unconsumed: &[u8], lost: u64) -> Gap {
+        let Some(&[a, b, c, d]) = unconsumed.get(..4).map(|h| <&[u8; 4]>::try_from(h).expect("four bytes")) else {
+            return Gap::Lost;
+        };
+        let length = u32::from_be_bytes([a, b, c, d]);
+        if length & 0x8000_0000 != 0 || length as usize > MAX_TCP_RECORD {
+            return Gap::Lost;
+        }
+        let whole = 4 + u64::from(length);
+        match whole.checked_sub(unconsumed.len() as u64 + lost) {
+            Some(rest) if self.transport == Transport::Tcp => {
+                self.skip[dir.index()] = rest as usize;
+                Gap::Hid
+            }
+            _ => Gap::Lost,
         }
     }
 
@@ -616,6 +650,7 @@ pub(crate) mod tests {
                 request_type: "AS".into(),
                 etype: Some("aes256-cts-hmac-sha1-96".into()),
                 requested_etypes: names(&["aes256-cts-hmac-sha1-96", "aes128-cts-hmac-sha1-96", "rc4-hmac"]),
+                authenticator_etype: None,
                 success: Some(true),
                 client: Some("alice@EXAMPLE.ORG".into()),
                 service: Some("krbtgt/EXAMPLE.ORG".into()),
@@ -653,6 +688,7 @@ pub(crate) mod tests {
                 request_type: "TGS".into(),
                 etype: None,
                 requested_etypes: names(&["rc4-hmac"]),
+                authenticator_etype: None,
                 success: Some(false),
                 client: None,
                 service: Some("cifs/fs1.example.org".into()),
@@ -706,6 +742,7 @@ pub(crate) mod tests {
                     request_type: "AS".into(),
                     etype: Some("aes128-cts-hmac-sha1-96".into()),
                     requested_etypes: vec![],
+                    authenticator_etype: None,
                     success: Some(true),
                     client: Some("dave@EXAMPLE.ORG".into()),
                     service: Some("krbtgt/EXAMPLE.ORG".into()),
@@ -714,6 +751,7 @@ pub(crate) mod tests {
                     request_type: "AS".into(),
                     etype: None,
                     requested_etypes: vec![],
+                    authenticator_etype: None,
                     success: Some(false),
                     client: None,
                     service: Some("krbtgt/EXAMPLE.ORG".into()),
@@ -759,6 +797,7 @@ pub(crate) mod tests {
             request_type: "AP".into(),
             etype: Some("rc4-hmac".into()),
             requested_etypes: vec![],
+            authenticator_etype: Some("rc4-hmac".into()),
             success: None,
             client: None,
             service: Some("cifs/fs1.example.org".into()),

@@ -82,10 +82,11 @@ mod tests {
             src: src.parse().unwrap(),
             dst: dst.parse().unwrap(),
             transport: Transport::Tcp,
-            tcp: Some(TcpMeta { seq, syn: flags.0, ack: flags.1, fin: flags.2, rst: false }),
+            tcp: Some(TcpMeta { seq, syn: flags.0, ack: flags.1, ack_number: None, fin: flags.2, rst: false }),
             crossing: None,
             excerpt: None,
             payload,
+            wire_len: None,
         }
     }
 

@@ -64,6 +64,16 @@ pub fn to_observation(flow: &FlowFinding, naming: &HostNaming) -> Option<Observa
     };
     let protocol = |negotiated: Negotiated| base(Event::Protocol(ProtocolUse { negotiated }));
     let mut obs = match &flow.finding {
+        // A zero-length window: it adds the loss to its day, not coverage.
+        Finding::Lost { categories } => {
+            let event = Event::Coverage(Coverage {
+                categories: categories.iter().map(|c| c.to_string()).collect(),
+                from: flow.time,
+                to: flow.time,
+                lost: 1,
+            });
+            return Some(Observation::new(flow.time, host, "wire", event));
+        }
         Finding::Tls { version, cipher, sni } => {
             let mut o = protocol(Negotiated::Tls(*version));
             set(&mut o, "cipher", cipher.clone());
@@ -126,10 +136,11 @@ pub fn to_observation(flow: &FlowFinding, naming: &HostNaming) -> Option<Observa
             }
             o
         }
-        Finding::Kerberos { request_type, etype, requested_etypes, success, client, service } => {
+        Finding::Kerberos { request_type, etype, requested_etypes, authenticator_etype, success, client, service } => {
             let mut o = protocol(Negotiated::Kerberos(KerberosVersion::V5));
             o.user = client.clone();
             set(&mut o, "etype", etype.clone());
+            set(&mut o, "authenticator_etype", authenticator_etype.clone());
             set(&mut o, "service", service.clone());
             o.detail.insert("request_type".into(), request_type.clone().into());
             if !requested_etypes.is_empty() {

@@ -24,6 +24,8 @@ pub struct Registration {
     /// the client), for flows whose handshake was not captured.
     pub sender_is_client: fn(Transport, &[u8]) -> Option<bool>,
     pub new: fn(Transport) -> Box<dyn Dissector>,
+    /// The observation categories its flows feed: what a hole in one may hide.
+    pub categories: &'static [&'static str],
 }
 
 impl Registration {
@@ -46,6 +48,7 @@ pub static DISSECTORS: &[Registration] = &[
         },
         sender_is_client: |_, data| TlsDissector::detect(data).then_some(true),
         new: |_| Box::new(TlsDissector::new()),
+        categories: &["protocol:tls"],
     },
     Registration {
         name: "ssh",
@@ -53,6 +56,7 @@ pub static DISSECTORS: &[Registration] = &[
         detect: |_, _, data| SshDissector::detect(data),
         sender_is_client: |_, _| None,
         new: |_| Box::new(SshDissector::new()),
+        categories: &["protocol:ssh"],
     },
     Registration {
         name: "smb",
@@ -60,6 +64,8 @@ pub static DISSECTORS: &[Registration] = &[
         detect: |_, _, data| SmbDissector::detect(data),
         sender_is_client: |_, _| None,
         new: |_| Box::new(SmbDissector::new()),
+        // SESSION_SETUP carries NTLM and Kerberos authentication.
+        categories: &["protocol:smb", "share", "protocol:ntlm", "protocol:kerberos"],
     },
     Registration {
         name: "kerberos",
@@ -67,6 +73,7 @@ pub static DISSECTORS: &[Registration] = &[
         detect: |transport, _, data| KerberosDissector::detect(transport, data),
         sender_is_client: KerberosDissector::sender_is_client,
         new: |transport| Box::new(KerberosDissector::new(transport)),
+        categories: &["protocol:kerberos"],
     },
     Registration {
         name: "rdp",
@@ -74,6 +81,7 @@ pub static DISSECTORS: &[Registration] = &[
         detect: |_, _, data| RdpDissector::detect(data),
         sender_is_client: |_, data| RdpDissector::detect(data).then_some(true),
         new: |_| Box::new(RdpDissector::new()),
+        categories: &["protocol:rdp"],
     },
 ];
 
@@ -91,9 +99,80 @@ pub fn identify(transport: Transport, dir: Direction, data: &[u8]) -> Option<&'s
 mod tests {
     //! The contract, checked the same way for every registered dissector.
     use super::*;
-    use crate::wire::feeding::{feed, findings_of, rechunk, Transcript};
+    use crate::wire::dissector::Gap;
+    use crate::wire::feeding::{feed, findings_across_hole, findings_of, rechunk, Transcript};
     use crate::wire::test_support::{noisy, transcript};
+    use crate::wire::Finding;
     use proptest::prelude::*;
+
+    /// The same use, knowing less: a Kerberos exchange whose request or reply
+    /// a hole hid is reported with what the other said; an SMB dialect
+    /// whose NEGOTIATE a hole hid is SMB1 without its details (the server
+    /// answered in SMB1) or SMB 2 or later, unknown; a partial SSH handshake
+    /// has what it had, an RDP request without its confirm no security layer;
+    /// a CREATE whose tree connect was hidden, no share.
+    fn same_use(whole: &Finding, found: &Finding) -> bool {
+        use crate::versions::SmbDialect;
+        match (whole, found) {
+            (
+                Finding::SmbDialect { dialect, .. },
+                Finding::SmbDialect { dialect: d, signing_required: None, cipher: None },
+            ) => d == dialect || (*d == SmbDialect::Smb2Unknown && *dialect != SmbDialect::Smb1),
+            (
+                Finding::Kerberos { request_type, etype, requested_etypes, service, success, client, .. },
+                Finding::Kerberos {
+                    request_type: r,
+                    etype: e,
+                    requested_etypes: asked,
+                    service: sv,
+                    success: ok,
+                    client: c,
+                    ..
+                },
+            ) => {
+                request_type == r
+                    && (e.is_none() || e == etype)
+                    && (asked.is_empty() || asked == requested_etypes)
+                    && (sv.is_none() || sv == service)
+                    && (ok.is_none() || ok == success)
+                    && (c.is_none() || c == client)
+            }
+            (
+                Finding::Ssh { version, client_banner, server_banner, kex, host_key, cipher, mac },
+                Finding::Ssh {
+                    version: v,
+                    client_banner: cb,
+                    server_banner: sb,
+                    kex: k,
+                    host_key: h,
+                    cipher: c,
+                    mac: m,
+                },
+            ) => {
+                let part = |whole: &Option<String>, found: &Option<String>| found.is_none() || found == whole;
+                version == v
+                    && part(client_banner, cb)
+                    && part(server_banner, sb)
+                    && part(kex, k)
+                    && part(host_key, h)
+                    && part(cipher, c)
+                    && part(mac, m)
+            }
+            (
+                Finding::Rdp { security, requested, cookie },
+                Finding::Rdp { security: s, requested: asked, cookie: c },
+            ) => {
+                (s.is_none() || s == security)
+                    && (asked.is_empty() || asked == requested)
+                    && (c.is_none() || c == cookie)
+            }
+            // The tree connect a hole hid: the file, on a share not known.
+            (Finding::SmbCreate { file, access, .. }, Finding::SmbCreate { tree_path: None, file: f, access: a }) => {
+                file == f && access == a
+            }
+            _ => whole == found,
+        }
+    }
 
     /// Each dissector's sample flows: real sessions from the committed
     /// captures where this machine has the implementation, built messages
@@ -128,6 +207,27 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// A hole anywhere costs at most what it hid: the dissector never
+        /// reports what was not there, and a hole it calls skipped hid nothing.
+        #[test]
+        fn a_hole_hides_no_more_than_it_held(at in any::<prop::sample::Index>(), from in any::<prop::sample::Index>(), lost in 1usize..5000) {
+            for r in DISSECTORS {
+                for (transport, sample) in samples(r.name).into_iter().filter(|(t, _)| *t == Transport::Tcp) {
+                    let whole = findings_of(&mut *(r.new)(transport), transport, &sample);
+                    let index = at.index(sample.len());
+                    let from = from.index(sample[index].1.len());
+                    let lost = lost.min(sample[index].1.len() - from);
+                    let (found, cost) = findings_across_hole(&mut *(r.new)(transport), &sample, index, from, lost);
+                    for finding in &found {
+                        prop_assert!(whole.iter().any(|w| same_use(w, finding)), "{}: {finding:?} was not in the flow", r.name);
+                    }
+                    if cost == Gap::Skipped {
+                        prop_assert_eq!(&found, &whole, "{}: a skipped hole hid something", r.name);
+                    }
+                }
+            }
+        }
 
         /// Any chunking of the same bytes gives the same findings.
         #[test]

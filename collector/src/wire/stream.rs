@@ -27,8 +27,9 @@ pub struct Stream {
     next: Option<u32>,
     /// In-order bytes the dissector has not consumed yet.
     pub buffer: Vec<u8>,
-    /// Segments ahead of `next`, by their offset from it at arrival.
-    pending: BTreeMap<u32, Vec<u8>>,
+    /// Segments ahead of `next`, by sequence number: the bytes captured and
+    /// the segment's length on the wire (more when the capture cut it short).
+    pending: BTreeMap<u32, (Vec<u8>, u32)>,
     /// Set when bytes were skipped over a hole; cleared by the reader.
     pub gap: bool,
     /// The first hole skipped since the reader last looked (later ones add their bytes to it).
@@ -52,7 +53,16 @@ impl Stream {
 
     /// Adds a segment; returns true when new in-order bytes became available.
     pub fn segment(&mut self, seq: u32, payload: &[u8]) -> bool {
-        if payload.is_empty() {
+        self.segment_cut(seq, payload, payload.len() as u32)
+    }
+
+    /// Adds a segment whose capture kept only its first bytes (the snap
+    /// length cut the frame): `wire_len` bytes were sent, and the rest is a
+    /// hole where the captured part ends. Returns true when new in-order
+    /// bytes (or a hole) became available.
+    pub fn segment_cut(&mut self, seq: u32, payload: &[u8], wire_len: u32) -> bool {
+        let wire_len = wire_len.max(payload.len() as u32);
+        if wire_len == 0 {
             return false;
         }
         let next = *self.next.get_or_insert(seq);
@@ -61,18 +71,29 @@ impl Stream {
             if self.pending.len() >= MAX_PENDING_SEGMENTS {
                 // The hole will not fill: skip to the earliest waiting segment.
                 self.skip_hole();
-                return self.segment(seq, payload);
+                return self.segment_cut(seq, payload, wire_len);
             }
-            self.pending.entry(seq).or_insert_with(|| payload.to_vec());
+            self.pending.entry(seq).or_insert_with(|| (payload.to_vec(), wire_len));
             return false;
         }
         let overlap = (-offset) as usize;
-        if overlap >= payload.len() {
+        if overlap >= wire_len as usize {
             return false; // A retransmission of bytes already taken.
         }
-        self.append(&payload[overlap..]);
+        self.take(payload, wire_len, overlap);
         self.drain_pending();
         true
+    }
+
+    /// Appends a segment's bytes from `overlap` on, and a hole for what the capture cut.
+    fn take(&mut self, payload: &[u8], wire_len: u32, overlap: usize) {
+        if overlap < payload.len() {
+            self.append(&payload[overlap..]);
+        }
+        let cut = wire_len as usize - overlap.max(payload.len());
+        if cut > 0 {
+            self.lose(cut as u64);
+        }
     }
 
     fn append(&mut self, bytes: &[u8]) {
@@ -80,14 +101,24 @@ impl Stream {
         self.next = self.next.map(|n| n.wrapping_add(bytes.len() as u32));
     }
 
+    /// `n` bytes where the stream stands were never captured: skip them, as a hole.
+    fn lose(&mut self, n: u64) {
+        match &mut self.hole {
+            Some(hole) => hole.lost += n,
+            None => self.hole = Some(Hole { at: self.buffer.len(), lost: n }),
+        }
+        self.next = self.next.map(|next| next.wrapping_add(n as u32));
+        self.gap = true;
+    }
+
     fn drain_pending(&mut self) {
         while let Some(next) = self.next {
             let ready = self.pending.keys().copied().find(|seq| distance(*seq, next) <= 0);
             let Some(seq) = ready else { return };
-            let data = self.pending.remove(&seq).unwrap_or_default();
+            let (data, wire_len) = self.pending.remove(&seq).unwrap_or_default();
             let overlap = distance(next, seq) as usize;
-            if overlap < data.len() {
-                self.append(&data[overlap..]);
+            if overlap < wire_len as usize {
+                self.take(&data, wire_len, overlap);
             }
         }
     }
@@ -105,6 +136,30 @@ impl Stream {
             self.gap = true;
             self.drain_pending();
         }
+    }
+
+    /// The other side acknowledged up to `ack`: when that covers a waiting
+    /// segment, the bytes before it reached the peer but not the capture,
+    /// and the hole will never fill. Skips it (as Zeek reports a content gap
+    /// once it is acked). Returns whether it did.
+    pub fn acked(&mut self, ack: u32) -> bool {
+        let Some(next) = self.next else { return false };
+        let Some(earliest) = self.pending.keys().copied().min_by_key(|seq| distance(*seq, next)) else { return false };
+        if distance(earliest, next) > 0 && distance(ack, earliest) > 0 {
+            self.skip_hole();
+            return true;
+        }
+        false
+    }
+
+    /// Skips the hole before the earliest waiting segment, if any segment
+    /// waits (the flow ended without the hole filling). Returns whether one did.
+    pub fn skip_waiting(&mut self) -> bool {
+        if self.pending.is_empty() {
+            return false;
+        }
+        self.skip_hole();
+        true
     }
 
     /// The hole skipped since the last call, if any (clears `gap` too).
@@ -137,9 +192,12 @@ impl Stream {
     }
 
     /// Whether `payload` at `seq` continues the stream exactly, with nothing
-    /// buffered or waiting: then it can be read in place, without a copy.
+    /// buffered, waiting or lost: then it can be read in place, without a copy.
     pub fn continues_exactly(&self, seq: u32) -> bool {
-        self.buffer.is_empty() && self.pending.is_empty() && self.next.is_none_or(|next| next == seq)
+        self.buffer.is_empty()
+            && self.pending.is_empty()
+            && self.hole.is_none()
+            && self.next.is_none_or(|next| next == seq)
     }
 
     /// Accepts `len` bytes read in place (see [`Stream::continues_exactly`]),
@@ -174,6 +232,35 @@ mod tests {
         assert_eq!(s.buffer, b"hello world!!");
         s.consume(6);
         assert_eq!(s.buffer, b"world!!");
+    }
+
+    #[test]
+    fn a_segment_cut_by_the_snap_length_leaves_a_hole_of_what_was_cut() {
+        let mut s = Stream::default();
+        s.syn(99);
+        assert!(s.segment(100, b"head"));
+        // 10 bytes sent, 4 captured; and the next segment arrives ahead of it.
+        assert!(!s.segment(114, b"next"));
+        assert!(s.segment_cut(104, b"body", 10));
+        assert_eq!(s.buffer, b"headbodynext");
+        assert_eq!(s.take_hole(), Some(Hole { at: 8, lost: 6 }));
+        // Waiting segments can be cut too.
+        assert!(!s.segment_cut(130, b"cu", 8));
+        assert!(s.segment(118, b"twelve bytes"));
+        assert_eq!(s.take_hole(), Some(Hole { at: 26, lost: 6 }));
+    }
+
+    #[test]
+    fn an_ack_beyond_a_waiting_segment_skips_the_hole_before_it() {
+        let mut s = Stream::default();
+        s.syn(99);
+        assert!(s.segment(100, b"head"));
+        assert!(!s.segment(110, b"late"), "waits for 104..110");
+        assert!(!s.acked(104), "only what was taken is acked: the hole may still fill");
+        assert!(!s.acked(110), "acked up to the waiting segment's start, not into it");
+        assert!(s.acked(112), "the peer has bytes of the waiting segment: the hole is lost");
+        assert_eq!(s.buffer, b"headlate");
+        assert_eq!(s.take_hole(), Some(Hole { at: 4, lost: 6 }));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::nbss;
 use super::smb1_records::{self as smb1, Smb1Block, Smb1Header, SMB1_MAGIC};
 use super::smb2_records::{self as smb2, Smb2Header, SMB2_COMPRESSION_MAGIC, SMB2_MAGIC, SMB2_TRANSFORM_MAGIC};
 use crate::versions::SmbDialect;
-use crate::wire::dissector::Dissector;
+use crate::wire::dissector::{Dissector, Gap};
 use crate::wire::{kerberos, ntlmssp, Direction, Finding, SmbAccess};
 
 /// Larger messages are file data (READ/WRITE) or directory listings: skipped unread. Control
@@ -52,10 +52,14 @@ pub struct SmbDissector {
     finished: bool,
     /// Per direction: bytes of an oversized message still to drop.
     discard: [usize; 2],
+    /// Per direction: a hole swallowed a message boundary; find the next one.
+    resync: [bool; 2],
     /// The server answered in SMB1 format.
     smb1_replies: bool,
     /// A dialect finding was reported for this flow.
     dialect_reported: bool,
+    /// A NEGOTIATE (SMB1 or SMB2) was seen: the dialect will be, or was, learned here.
+    negotiate_seen: bool,
 }
 
 impl SmbDissector {
@@ -97,6 +101,9 @@ impl SmbDissector {
         // A tree connected earlier in this chain: a chained NT_CREATE_ANDX opens its file there.
         let mut chained_tree: Option<String> = None;
         for block in smb1::chain(message, &header) {
+            if block.command == smb1::SMB1_COM_NEGOTIATE {
+                self.negotiate_seen = true;
+            }
             match (block.command, header.reply) {
                 (smb1::SMB1_COM_NEGOTIATE, false) => self.smb1_dialects = Some(smb1::negotiate_request(&block)),
                 (smb1::SMB1_COM_NEGOTIATE, true) => out.extend(self.smb1_negotiate_response(&block)),
@@ -181,6 +188,18 @@ impl SmbDissector {
     fn smb2(&mut self, message: &[u8], out: &mut Vec<Finding>) {
         let mut previous = Tree::Unknown;
         for (index, (header, pdu)) in smb2::compound(message).enumerate() {
+            if header.command == smb2::SMB2_NEGOTIATE {
+                self.negotiate_seen = true;
+            } else if !self.negotiate_seen && !self.dialect_reported {
+                // The session negotiated before the capture (or the observer) began:
+                // SMB 2 or later, the dialect unknown until the client reconnects.
+                out.push(Finding::SmbDialect {
+                    dialect: SmbDialect::Smb2Unknown,
+                    signing_required: None,
+                    cipher: None,
+                });
+                self.dialect_reported = true;
+            }
             // Related operations use the previous operation's session and tree (MS-SMB2 3.3.5.2.7.2).
             let tree = if header.is_related() && index > 0 {
                 previous
@@ -260,6 +279,16 @@ impl Dissector for SmbDissector {
         if *discard > 0 {
             return consumed;
         }
+        if self.resync[dir.index()] {
+            match next_message(&data[consumed..]) {
+                Some(at) => {
+                    consumed += at;
+                    self.resync[dir.index()] = false;
+                }
+                // Keep a tail that may hold the start of a boundary split across feeds.
+                None => return data.len().saturating_sub(BOUNDARY_PROBE - 1).max(consumed),
+            }
+        }
         while !self.finished {
             let Some(header) = data.get(consumed..consumed + nbss::HEADER_LEN) else { break };
             let kind = header[0];
@@ -293,6 +322,35 @@ impl Dissector for SmbDissector {
         }
     }
 
+    /// A hole inside a message being skipped costs nothing; one inside a
+    /// message whose length is known is skipped to that message's end; else
+    /// the next message boundary is searched for, as Zeek's SMB analyzer does
+    /// after an undelivered gap and Suricata by probing for the next record.
+    fn gap(&mut self, dir: Direction, unconsumed: &[u8], lost: u64) -> Gap {
+        let d = dir.index();
+        if self.discard[d] > 0 {
+            if lost <= self.discard[d] as u64 {
+                self.discard[d] -= lost as usize;
+                return Gap::Skipped;
+            }
+            // The hole ran past the end of the skipped message.
+            self.discard[d] = 0;
+            self.resync[d] = true;
+            return Gap::Hid;
+        }
+        if let Some(header) = unconsumed.get(..nbss::HEADER_LEN).filter(|h| nbss::is_packet_type(h[0])) {
+            let body = nbss::length(header);
+            let rest = (nbss::HEADER_LEN + body).saturating_sub(unconsumed.len()) as u64;
+            if lost <= rest {
+                self.discard[d] = (rest - lost) as usize;
+                // A message this large is file data, skipped unread anyway.
+                return if body > MAX_INSPECTED { Gap::Skipped } else { Gap::Hid };
+            }
+        }
+        self.resync[d] = true;
+        Gap::Hid
+    }
+
     /// True once nothing more can be learned (the framing was lost), so the caller can stop
     /// buffering this flow.
     fn finished(&self) -> bool {
@@ -307,6 +365,32 @@ impl Dissector for SmbDissector {
             self.dialect_reported = true;
         }
     }
+}
+
+/// Bytes a message boundary is recognised by: the NBSS header, the SMB magic
+/// and, for SMB2, its header's StructureSize.
+const BOUNDARY_PROBE: usize = nbss::HEADER_LEN + 6;
+
+/// Where in `data` the next SMB message plausibly starts after a hole: an
+/// NBSS session message header whose length fits what follows it, then an
+/// SMB1 header or an SMB2 header (StructureSize 64, a known command) or a
+/// transform header.
+fn next_message(data: &[u8]) -> Option<usize> {
+    memchr::memmem::find_iter(data, b"SMB").filter_map(|at| at.checked_sub(nbss::HEADER_LEN + 1)).find(|&start| {
+        let Some(probe) = data.get(start..start + BOUNDARY_PROBE) else { return false };
+        let length = nbss::length(probe);
+        probe[0] == nbss::SESSION_MESSAGE
+            && match probe[4] {
+                0xFF => length >= smb1::SMB1_HEADER_LEN,
+                0xFE => {
+                    length >= smb2::SMB2_HEADER_LEN
+                        && u16::from_le_bytes([probe[8], probe[9]]) == 64
+                        && data.get(start + 16..start + 18).is_none_or(|c| u16::from_le_bytes([c[0], c[1]]) <= 0x12)
+                }
+                0xFD | 0xFC => length >= 52,
+                _ => false,
+            }
+    })
 }
 
 /// Hands a SESSION_SETUP security buffer to the authentication dissectors.
