@@ -17,18 +17,31 @@ pub struct CategoryCoverage {
     pub days_touched: usize,
     /// Days on which a covering source lost events, with the count.
     pub lossy_days: BTreeMap<i64, u64>,
+    /// What the losses weigh, in days: each lossy day counts as the share of
+    /// its events that were lost (lost / (lost + seen)); a whole day each
+    /// until [`CategoryCoverage::weigh_losses`] says what was seen.
+    pub lossy_weight: f64,
     /// True when every covering window was inferred rather than declared.
     pub inferred: bool,
     pub sources: BTreeSet<String>,
 }
 
 impl CategoryCoverage {
-    /// Share of covered days that lost events (0.0–1.0).
+    /// What the losses weigh as a share of the days covered (0.0–1.0).
     pub fn lossy_share(&self) -> f64 {
         if self.days_touched == 0 {
             return 0.0;
         }
-        self.lossy_days.len() as f64 / self.days_touched as f64
+        self.lossy_weight / self.days_touched as f64
+    }
+
+    /// Weighs each lossy day by what it lost against what was `seen` that
+    /// day (events of the category observed): one segment lost on a day of
+    /// ten thousand handshakes hid little, a day that lost everything it saw
+    /// weighs a whole day. Routine capture drops then never keep a category
+    /// insufficient, and a source that loses much of what it sees does.
+    pub fn weigh_losses(&mut self, seen: impl Fn(i64) -> u64) {
+        self.lossy_weight = self.lossy_days.iter().map(|(day, lost)| *lost as f64 / (*lost + seen(*day)) as f64).sum();
     }
 }
 
@@ -59,6 +72,7 @@ pub fn assess_category_since(
         days_covered: set.span_ms() as f64 / 86_400_000.0,
         days_touched: days.len(),
         windows: set,
+        lossy_weight: lossy_days.len() as f64,
         lossy_days,
         inferred: !covering.is_empty() && covering.iter().all(|w| w.inferred),
         sources: covering.iter().map(|w| w.source.clone()).collect(),

@@ -62,8 +62,17 @@ impl HostView {
     }
 
     /// How `category` was watched, counting from `since` (Unix ms) when given.
+    /// How well `category` was watched, its losses weighed against what was
+    /// seen in it on their days.
     pub fn coverage(&self, category: &str, since: Option<i64>) -> CategoryCoverage {
-        assess_category_since(&self.windows, &self.losses, category, since)
+        let mut assessed = assess_category_since(&self.windows, &self.losses, category, since);
+        let facts: Vec<&Fact> = self
+            .facts
+            .iter()
+            .filter(|f| temper_learner::coverage::category_covers(category, &f.key.category()))
+            .collect();
+        assessed.weigh_losses(|day| facts.iter().filter_map(|f| f.stats.days.get(&day)).sum());
+        assessed
     }
 
     pub fn inventory_of(&self, category: InventoryCategory) -> impl Iterator<Item = &InventoryRecord> {

@@ -2,10 +2,12 @@
 //! been seen is only as good as the watching.
 //!
 //! A category is insufficiently watched on a host when its covered time is
-//! shorter than `min_days`, or when events were lost on more than
-//! `max_lossy_share` of the days it covers (default 10%: one burst on one day
-//! of a six-week window does not poison the category, a source that drops
-//! events every few days does). A subject that appeared during the window (a
+//! shorter than `min_days`, or when its losses weigh more than
+//! `max_lossy_share` of the days it covers (default 10%). A lossy day weighs
+//! the share of its events that were lost, lost / (lost + seen): one burst on
+//! one day of a six-week window, or a capture's routine dropped segment on a
+//! busy day, does not poison the category; a source that loses much of what
+//! it sees every few days does. A subject that appeared during the window (a
 //! listener or share first seen late) counts only from its first sighting.
 
 use crate::document::CoverageNote;
@@ -45,7 +47,7 @@ impl Sufficiency {
                     .push(format!("{category} watched for {days_covered:.1} days{from} (minimum {})", self.min_days));
             } else if share > self.max_lossy_share {
                 problems.push(format!(
-                    "{category} lost events on {lossy} of {} days ({:.0}% > {:.0}%)",
+                    "{category} lost events on {lossy} of {} days, weighing {:.0}% of them (lost against seen, per day; at most {:.0}%)",
                     assessed.days_touched,
                     share * 100.0,
                     self.max_lossy_share * 100.0
